@@ -1,0 +1,70 @@
+#include "op/util/json.hpp"
+
+#include "op_catch.hpp"
+
+#include <string>
+
+TEST_CASE("parse accepts well-formed JSON and round-trips it", "[unit][util]") {
+    auto doc = op::json::parse(R"({"a":[1,2,{"b":"c"}],"d":null})");
+    REQUIRE(doc);
+    CHECK(op::json::dump(*doc) == R"({"a":[1,2,{"b":"c"}],"d":null})");
+}
+
+TEST_CASE("parse rejects malformed, oversized, too deep and non-UTF-8 input", "[unit][util]") {
+    auto bad = op::json::parse(R"({"a":)");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == op::errc::invalid);
+    CHECK(bad.error().message.find("malformed JSON at byte") == 0);
+
+    CHECK_FALSE(op::json::parse(R"({"a":1} {"b":2})").has_value());
+
+    std::string big(100, ' ');
+    auto too_big = op::json::parse(big, {.max_bytes = 10, .max_depth = 10});
+    REQUIRE_FALSE(too_big);
+    CHECK(too_big.error().message.find("exceeds the limit") != std::string::npos);
+
+    std::string deep(100000, '[');
+    deep += std::string(100000, ']');
+    auto too_deep = op::json::parse(deep);
+    REQUIRE_FALSE(too_deep);
+    CHECK(too_deep.error().message == "JSON nesting deeper than 128 levels");
+
+    CHECK_FALSE(op::json::parse("\"\xff\xfe\"").has_value());
+}
+
+TEST_CASE("nesting_depth ignores brackets inside strings", "[unit][util]") {
+    CHECK(op::json::nesting_depth(R"({"a":"[[[[{{{"})", 100) == 1);
+    CHECK(op::json::nesting_depth(R"([[["\"]]]"]]])", 100) == 3);
+    CHECK(op::json::nesting_depth("", 100) == 0);
+}
+
+TEST_CASE("typed getters check types and report the field path", "[unit][util]") {
+    auto doc = op::json::parse(R"({"s":"x","i":3,"f":1.5,"b":true,"o":{},"a":[],"n":null})");
+    REQUIRE(doc);
+    auto const& v = *doc;
+
+    CHECK(**op::json::get_string(v, "s", "spec") == "x");
+    CHECK_FALSE(op::json::get_string(v, "missing", "spec")->has_value());
+    CHECK_FALSE(op::json::get_string(v, "n", "spec")->has_value());
+    auto wrong = op::json::get_string(v, "i", "spec");
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.error().what() == "spec.i: expected string, got number");
+
+    CHECK(**op::json::get_int(v, "i", "") == 3);
+    CHECK_FALSE(op::json::get_int(v, "f", "").has_value());
+    CHECK(**op::json::get_number(v, "f", "") == 1.5);
+    CHECK(**op::json::get_bool(v, "b", "") == true);
+    CHECK(*op::json::get_object(v, "o", "") != nullptr);
+    CHECK(*op::json::get_array(v, "a", "") != nullptr);
+    CHECK(*op::json::get_array(v, "missing", "") == nullptr);
+    CHECK_FALSE(op::json::get_array(v, "o", "x").has_value());
+}
+
+TEST_CASE("set replaces or adds members", "[unit][util]") {
+    rapidjson::Document d;
+    d.SetObject();
+    op::json::set(d, "k", op::json::string_value("v1", d.GetAllocator()), d.GetAllocator());
+    op::json::set(d, "k", op::json::string_value("v2", d.GetAllocator()), d.GetAllocator());
+    CHECK(op::json::dump(d) == R"({"k":"v2"})");
+    CHECK(op::json::dump_pretty(d) == "{\n  \"k\": \"v2\"\n}");
+}
