@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The one command that installs what the tests need and runs them all:
+#   1. scripts/setup.sh (Debian packages; idempotent)
+#   2. optimised build in build/ and, unless --no-asan, an ASan+UBSan build in build-asan/
+#   3. unit and integration tests in both builds
+#   4. the local control plane (scripts/cluster.sh up: built from Go modules once, then cached)
+#   5. e2e tests against it (optimised build)
+# Prints CTest's summary for each stage; exits non-zero on any failure.
+#
+# Options: --label unit|integration|e2e   run only that label (skips the cluster unless e2e)
+#          --no-asan                      skip the sanitizer build
+#          --keep-cluster                 leave the cluster running afterwards
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+[ -d /usr/local/go/bin ] && export PATH="/usr/local/go/bin:$PATH"
+
+LABEL=""
+ASAN=1
+KEEP=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --label) LABEL=$2; shift 2 ;;
+        --no-asan) ASAN=0; shift ;;
+        --keep-cluster) KEEP=1; shift ;;
+        *) echo "usage: $0 [--label unit|integration|e2e] [--no-asan] [--keep-cluster]" >&2; exit 2 ;;
+    esac
+done
+
+JOBS=${OP_JOBS:-$(nproc)}
+status=0
+t_start=$SECONDS
+stage() { printf '\n==== %s (%ss elapsed)\n' "$*" $((SECONDS - t_start)); }
+
+stage "setup"
+bash scripts/setup.sh || exit 1
+
+build() { # dir, cmake args...
+    local dir=$1; shift
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || return 1
+    cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+    return "${PIPESTATUS[0]}"
+}
+
+run_ctest() { # dir label [jobs]
+    (cd "$1" && ctest -L "^$2\$" --output-on-failure --timeout 900 -j "${3:-$JOBS}") || status=1
+}
+
+want() { [ -z "$LABEL" ] || [ "$LABEL" = "$1" ]; }
+
+stage "build (optimised)"
+build build -DOP_RELEASE=ON || { echo "build failed"; exit 1; }
+if [ $ASAN -eq 1 ] && { want unit || want integration; }; then
+    stage "build (ASan+UBSan)"
+    build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF || { echo "sanitizer build failed"; exit 1; }
+fi
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+for l in unit integration; do
+    want $l || continue
+    stage "$l tests (optimised)"
+    run_ctest build $l
+    if [ $ASAN -eq 1 ]; then
+        stage "$l tests (ASan+UBSan)"
+        run_ctest build-asan $l
+    fi
+done
+
+if want e2e; then
+    stage "local control plane"
+    if bash scripts/cluster.sh up; then
+        export OP_KUBECONFIG="$ROOT/.cluster/kubeconfig"
+        stage "e2e tests"
+        run_ctest build e2e 1
+        bash scripts/cluster.sh status || true
+        [ $KEEP -eq 1 ] || bash scripts/cluster.sh down
+    else
+        echo "the local control plane did not come up; see .cluster/logs/"
+        status=1
+    fi
+fi
+
+stage "done: $([ $status -eq 0 ] && echo PASSED || echo FAILED) in $((SECONDS - t_start))s"
+exit $status

@@ -1,0 +1,41 @@
+# Shared helpers for e2e shell tests. Source it; it sets up kubectl access to the local cluster
+# (scripts/cluster.sh up) and exits 77 (CTest: skipped) when the cluster is not reachable.
+set -euo pipefail
+ROOT=${OP_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+CLUSTER_DIR=${OP_CLUSTER_DIR:-$ROOT/.cluster}
+export KUBECONFIG=${OP_KUBECONFIG:-$CLUSTER_DIR/kubeconfig}
+[ -x "$CLUSTER_DIR/bin/kubectl" ] && export PATH="$CLUSTER_DIR/bin:$PATH"
+if [ ! -f "$KUBECONFIG" ] || ! kubectl get --raw /readyz >/dev/null 2>&1; then
+    echo "SKIP: no local cluster (run scripts/cluster.sh up)"
+    exit 77
+fi
+
+FAILS=0
+PASSES=0
+pass() { PASSES=$((PASSES + 1)); echo "ok   - $*"; }
+fail() { FAILS=$((FAILS + 1)); echo "FAIL - $*"; }
+check() { # description command...
+    local what=$1; shift
+    if "$@"; then pass "$what"; else fail "$what"; fi
+}
+# eventually <timeout_s> <description> command...: polls every 0.5 s until the command succeeds.
+eventually() {
+    local timeout=$1 what=$2 t0=$SECONDS; shift 2
+    until "$@" >/dev/null 2>&1; do
+        if [ $((SECONDS - t0)) -ge "$timeout" ]; then fail "$what (not within ${timeout}s)"; return 1; fi
+        sleep 0.5
+    done
+    pass "$what ($((SECONDS - t0))s)"
+}
+as_user() { local u=$1; shift; kubectl --kubeconfig "$CLUSTER_DIR/$u.kubeconfig" "$@"; }
+# A fresh namespace for this test, deleted on exit.
+new_namespace() {
+    local ns="e2e-$1-$(date +%s)-$RANDOM"
+    kubectl create namespace "$ns" >/dev/null
+    trap "kubectl delete namespace $ns --wait=false >/dev/null 2>&1 || true" EXIT
+    echo "$ns"
+}
+finish() {
+    echo "$PASSES passed, $FAILS failed"
+    [ "$FAILS" -eq 0 ]
+}
