@@ -27,7 +27,9 @@ else
 fi
 
 # Go builds the local control plane (tests, benchmarks and the demo only; never the operator).
-if ! command -v go >/dev/null 2>&1; then
+if [ "${OP_SETUP_SKIP_GO:-0}" = 1 ]; then
+    :
+elif ! command -v go >/dev/null 2>&1; then
     if [ -x /usr/local/go/bin/go ]; then
         echo "[setup] go is at /usr/local/go/bin; add it to PATH" >&2
     else
