@@ -2,7 +2,7 @@
 # The local control plane is real: CRDs are accepted, Deployments get Running pods (kcm,
 # scheduler, kwok), garbage collection deletes dependants, and RBAC applies to static-token users.
 source "$(dirname "$0")/../lib/common.sh"
-NS=$(new_namespace smoke)
+new_namespace smoke
 
 # CRDs from crds/ are accepted and become Established.
 if ls "$ROOT"/crds/*.yaml >/dev/null 2>&1; then
@@ -26,7 +26,7 @@ gone() { [ -z "$(kubectl -n "$NS" get replicasets,pods -l app=web -o name)" ]; }
 eventually 60 "ReplicaSet and pods are garbage-collected" gone
 
 # alice may not create a Deployment until a RoleBinding grants it.
-denied() { ! as_user alice -n "$NS" create deployment alice-web --image=nginx --dry-run=server -o name 2>/tmp/e2e-alice.$$; grep -q Forbidden /tmp/e2e-alice.$$; }
+denied() { ! as_user alice -n "$NS" create deployment alice-web --image=nginx --dry-run=server -o name 2>/tmp/e2e-alice.$$; grep -qi forbidden /tmp/e2e-alice.$$; }
 check "alice is forbidden to create a Deployment" denied
 kubectl -n "$NS" create role deployer --verb=create,get,list --resource=deployments.apps >/dev/null
 kubectl -n "$NS" create rolebinding alice-deployer --role=deployer --user=alice >/dev/null

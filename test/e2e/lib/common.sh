@@ -19,21 +19,21 @@ check() { # description command...
     if "$@"; then pass "$what"; else fail "$what"; fi
 }
 # eventually <timeout_s> <description> command...: polls every 0.5 s until the command succeeds.
+# Like check, it records a failure and carries on (the script's verdict comes from finish).
 eventually() {
     local timeout=$1 what=$2 t0=$SECONDS; shift 2
     until "$@" >/dev/null 2>&1; do
-        if [ $((SECONDS - t0)) -ge "$timeout" ]; then fail "$what (not within ${timeout}s)"; return 1; fi
+        if [ $((SECONDS - t0)) -ge "$timeout" ]; then fail "$what (not within ${timeout}s)"; return 0; fi
         sleep 0.5
     done
     pass "$what ($((SECONDS - t0))s)"
 }
 as_user() { local u=$1; shift; kubectl --kubeconfig "$CLUSTER_DIR/$u.kubeconfig" "$@"; }
-# A fresh namespace for this test, deleted on exit.
+# new_namespace <prefix>: creates a fresh namespace, sets NS to its name, deletes it on exit.
 new_namespace() {
-    local ns="e2e-$1-$(date +%s)-$RANDOM"
-    kubectl create namespace "$ns" >/dev/null
-    trap "kubectl delete namespace $ns --wait=false >/dev/null 2>&1 || true" EXIT
-    echo "$ns"
+    NS="e2e-$1-$(date +%s)-$RANDOM"
+    kubectl create namespace "$NS" >/dev/null
+    trap "kubectl delete namespace $NS --wait=false >/dev/null 2>&1 || true" EXIT
 }
 finish() {
     echo "$PASSES passed, $FAILS failed"
