@@ -1,0 +1,89 @@
+// Secrets and ConfigMaps made from inline content given in mapping_options (reference 4.8: the
+// reference's controller never created them; its client did, with one key named after the file).
+#include "detail.hpp"
+#include "names.hpp"
+
+#include <string>
+
+namespace op::mapping::detail {
+namespace {
+
+constexpr char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64(std::string_view in) {
+    std::string out;
+    out.reserve((in.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < in.size(); i += 3) {
+        auto const n = (static_cast<unsigned char>(in[i]) << 16) |
+                       (static_cast<unsigned char>(in[i + 1]) << 8) |
+                       static_cast<unsigned char>(in[i + 2]);
+        out += b64_chars[(n >> 18) & 63];
+        out += b64_chars[(n >> 12) & 63];
+        out += b64_chars[(n >> 6) & 63];
+        out += b64_chars[n & 63];
+    }
+    if (auto const rest = in.size() - i; rest > 0) {
+        unsigned n = static_cast<unsigned char>(in[i]) << 16;
+        if (rest == 2) n |= static_cast<unsigned char>(in[i + 1]) << 8;
+        out += b64_chars[(n >> 18) & 63];
+        out += b64_chars[(n >> 12) & 63];
+        out += rest == 2 ? b64_chars[(n >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+// Well-formed UTF-8 without NUL (what ConfigMap `data` can hold).
+bool is_text(std::string_view s) {
+    for (std::size_t i = 0; i < s.size();) {
+        auto const c = static_cast<unsigned char>(s[i]);
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || c == 0 || i + len > s.size()) return false;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+        }
+        i += len;
+    }
+    return true;
+}
+
+}  // namespace
+
+result<std::vector<k8s_object>> file_objects(api::stack const& stack,
+                                             mapping_options const& options,
+                                             warning_sink& warnings, bool secret) {
+    auto const& top = secret ? stack.spec.secrets : stack.spec.configs;
+    auto const& contents = secret ? options.secret_contents : options.config_contents;
+    std::string const what = secret ? "secrets" : "configs";
+    std::vector<k8s_object> out;
+    for (auto const& [key, obj] : top) {  // std::map: sorted by name
+        auto const path = "spec." + what + "." + key;
+        OP_TRY(auto name, file_object_name(key, path));
+        auto content = contents.find(key);
+        if (obj.external.external) continue;
+        if (content == contents.end()) {
+            warnings.add(path, std::string(secret ? "Secret" : "ConfigMap") + " \"" + name +
+                                   "\" with key \"" + file_key(obj) +
+                                   "\" must exist in the namespace (its content is not in the "
+                                   "stack)");
+            continue;
+        }
+        auto labels = stack_labels(stack.metadata.name);
+        for (auto const& [k, v] : obj.labels) {
+            if (!is_reserved_label(k)) labels.emplace(k, v);
+        }
+        auto const kind = secret ? "Secret" : "ConfigMap";
+        auto doc = new_object("v1", kind, stack, name, labels, true);
+        auto& a = doc.GetAllocator();
+        value data(rapidjson::kObjectType);
+        bool const text = !secret && is_text(content->second);
+        put(data, file_key(obj), text ? content->second : base64(content->second), a);
+        if (secret) put(doc, "type", "Opaque", a);
+        put(doc, text || secret ? "data" : "binaryData", std::move(data), a);
+        out.push_back(k8s_object{"v1", kind, stack.metadata.namespace_, name, std::move(doc)});
+    }
+    return out;
+}
+
+}  // namespace op::mapping::detail

@@ -1,0 +1,56 @@
+// Kubernetes name rules used by the mapping.
+#include "names.hpp"
+
+namespace op::mapping::detail {
+namespace {
+
+bool alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+}  // namespace
+
+std::string k8s_name(std::string_view compose_name) {
+    std::string out(compose_name);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c == '_') c = '-';
+    }
+    return out;
+}
+
+bool is_dns1123_label(std::string_view s) {
+    if (s.empty() || s.size() > 63) return false;
+    if (!alnum_lower(s.front()) || !alnum_lower(s.back())) return false;
+    for (char c : s) {
+        if (!alnum_lower(c) && c != '-') return false;
+    }
+    return true;
+}
+
+bool is_dns1123_subdomain(std::string_view s) {
+    if (s.empty() || s.size() > 253) return false;
+    std::size_t start = 0;
+    while (true) {
+        auto const dot = s.find('.', start);
+        auto const part = s.substr(start, dot == s.npos ? s.npos : dot - start);
+        if (!is_dns1123_label(part)) return false;
+        if (dot == s.npos) return true;
+        start = dot + 1;
+    }
+}
+
+bool is_dns1035_label(std::string_view s) {
+    return is_dns1123_label(s) && s.front() >= 'a' && s.front() <= 'z';
+}
+
+result<std::string> file_object_name(std::string_view source, std::string const& path) {
+    auto name = k8s_name(source);
+    if (!is_dns1123_subdomain(name)) {
+        return op::invalid("\"" + std::string(source) +
+                               "\" cannot be a Kubernetes object name (letters, digits, '-', "
+                               "'_' and '.')",
+                           path);
+    }
+    return name;
+}
+
+}  // namespace op::mapping::detail

@@ -1,0 +1,261 @@
+// Volumes, mounts and claim templates of a service (reference sections 4.4, 4.7 and 4.8).
+#include "detail.hpp"
+#include "names.hpp"
+
+#include <map>
+#include <string>
+
+namespace op::mapping::detail {
+namespace {
+
+constexpr std::string_view docker_sock = "/var/run/docker.sock";
+
+bool looks_like_git(std::string_view s) {
+    return s.ends_with(".git") && (s.starts_with("git@") || s.find("://") != s.npos);
+}
+
+// Remembers mount paths so that a second mount at the same path fails with its own field path.
+class mount_paths {
+public:
+    result<void> claim(std::string const& mount_path, std::string const& field_path) {
+        auto [it, inserted] = seen_.emplace(mount_path, field_path);
+        if (!inserted) {
+            return op::invalid("mount path \"" + mount_path + "\" is also used by " + it->second,
+                               field_path);
+        }
+        return {};
+    }
+
+private:
+    std::map<std::string, std::string> seen_;
+};
+
+// hostPath volume + mount for an absolute bind source: parent directory + subPath, or `/`.
+void add_bind(volume_plan& plan, std::string const& vol_name, std::string source,
+              api::volume_config const& v) {
+    while (source.size() > 1 && source.back() == '/') source.pop_back();
+    std::string host_path = "/";
+    std::string sub_path;
+    if (source != "/") {
+        auto const slash = source.rfind('/');
+        host_path = slash == 0 ? std::string("/") : source.substr(0, slash);
+        sub_path = source.substr(slash + 1);
+    }
+    plan.volumes.push_back({pod_volume::type::host_path, vol_name, host_path, {}, {}, {}});
+    plan.mounts.push_back({vol_name, v.target, sub_path, v.read_only});
+}
+
+// The claim name for a `type: volume` mount, checked for clashes with other volume names.
+result<std::string> claim_name(api::volume_config const& v, std::size_t i,
+                               std::map<std::string, std::string>& sources,
+                               std::string const& path) {
+    std::string name = v.source.empty() ? "mount-" + std::to_string(i) : k8s_name(v.source);
+    if (!is_dns1123_label(name)) {
+        return op::invalid("volume name \"" + v.source +
+                               "\" cannot be a Kubernetes claim name (lowercase letters, digits "
+                               "and '-', at most 63 characters)",
+                           path + ".source");
+    }
+    auto [it, inserted] = sources.emplace(name, v.source);
+    if (!inserted && it->second != v.source) {
+        return op::invalid("volume \"" + v.source + "\" and volume \"" + it->second +
+                               "\" map to the same claim name \"" + name + "\"",
+                           path + ".source");
+    }
+    return name;
+}
+
+result<void> plan_compose_volumes(service_ctx const& ctx, volume_plan& plan, mount_paths& paths) {
+    std::map<std::string, std::string> claim_sources;
+    for (std::size_t i = 0; i < ctx.svc.volumes.size(); ++i) {
+        auto const& v = ctx.svc.volumes[i];
+        auto const path = index_path(ctx.path, "volumes", i);
+        auto const vol_name = "mount-" + std::to_string(i);
+        if (v.target.empty()) return op::invalid("mount target is required", path + ".target");
+        OP_RETURN_IF_ERROR(paths.claim(v.target, path + ".target"));
+        if (v.type == "volume") {
+            if (ctx.kind == workload_kind::daemon_set) {
+                return op::invalid(
+                    "persistent volumes are not supported in a global service (deploy.mode: "
+                    "global)",
+                    path);
+            }
+            OP_TRY(auto name, claim_name(v, i, claim_sources, path));
+            plan.mounts.push_back({name, v.target, {}, v.read_only});
+            bool known = false;
+            for (auto const& c : plan.claims) known = known || c == name;
+            if (!known) plan.claims.push_back(std::move(name));
+        } else if (v.type == "tmpfs") {
+            plan.volumes.push_back({pod_volume::type::empty_dir_memory, vol_name, {}, {}, {}, {}});
+            plan.mounts.push_back({vol_name, v.target, {}, v.read_only});
+        } else if (v.type == "bind" || v.type.empty()) {
+            if (v.source.empty()) return op::invalid("bind mount source is required", path + ".source");
+            if (v.source == docker_sock && v.target == docker_sock) {
+                plan.volumes.push_back(
+                    {pod_volume::type::host_path, vol_name, "/var/run", {}, {}, {}});
+                plan.mounts.push_back({vol_name, v.target, "docker.sock", v.read_only});
+                continue;
+            }
+            if (looks_like_git(v.source)) {
+                return op::invalid("git repository volumes are not supported", path + ".source");
+            }
+            if (v.source.front() != '/') {
+                return op::invalid("relative bind mount source \"" + v.source +
+                                       "\" is not supported",
+                                   path + ".source");
+            }
+            add_bind(plan, vol_name, v.source, v);
+        } else {
+            return op::invalid("volume type \"" + v.type + "\" is not supported", path + ".type");
+        }
+    }
+    return {};
+}
+
+result<void> plan_tmpfs(service_ctx const& ctx, volume_plan& plan, mount_paths& paths) {
+    for (std::size_t j = 0; j < ctx.svc.tmpfs.size(); ++j) {
+        auto const path = index_path(ctx.path, "tmpfs", j);
+        std::string target = ctx.svc.tmpfs[j];
+        if (auto colon = target.find(':'); colon != target.npos) {
+            ctx.warnings.add(path, "tmpfs options \"" + target.substr(colon + 1) +
+                                       "\" are ignored on Kubernetes");
+            target.resize(colon);
+        }
+        if (target.empty()) return op::invalid("tmpfs path is required", path);
+        OP_RETURN_IF_ERROR(paths.claim(target, path));
+        auto name = "tmp-" + std::to_string(j);
+        plan.volumes.push_back({pod_volume::type::empty_dir_memory, name, {}, {}, {}, {}});
+        plan.mounts.push_back({std::move(name), std::move(target), {}, false});
+    }
+    return {};
+}
+
+// Secrets (secret = true) or configs of the service.
+result<void> plan_files(service_ctx const& ctx, volume_plan& plan, mount_paths& paths,
+                        bool secret) {
+    auto const& refs = secret ? ctx.svc.secrets : ctx.svc.configs;
+    auto const& top = secret ? ctx.stack.spec.secrets : ctx.stack.spec.configs;
+    std::string_view const what = secret ? "secret" : "config";
+    for (std::size_t k = 0; k < refs.size(); ++k) {
+        auto const& ref = refs[k];
+        auto const path = index_path(ctx.path, secret ? "secrets" : "configs", k);
+        auto it = top.find(ref.source);
+        if (it == top.end()) {
+            return op::invalid(std::string(what) + " \"" + ref.source + "\" is not defined in spec." +
+                                   (secret ? "secrets" : "configs"),
+                               path + ".source");
+        }
+        OP_TRY(auto object_name, file_object_name(ref.source, path + ".source"));
+        if (ref.mode && *ref.mode > 0777) {
+            return op::invalid("file mode must be at most 0777", path + ".mode");
+        }
+        if (!ref.uid.empty() || !ref.gid.empty()) {
+            ctx.warnings.add(path, "uid/gid are ignored on Kubernetes (file ownership follows the "
+                                   "pod's fsGroup)");
+        }
+        auto name = std::string(what) + "-" + std::to_string(k);
+        std::string mount_path;
+        std::string_view const target = ref.target == "." ? std::string_view{} : ref.target;
+        if (!target.empty() && target.front() == '/') {
+            mount_path = target;
+        } else if (secret) {
+            mount_path = "/run/secrets/" + std::string(target.empty() ? ref.source : target);
+        } else {
+            mount_path = "/" + std::string(target.empty() ? ref.source : target);
+        }
+        OP_RETURN_IF_ERROR(paths.claim(mount_path, path + ".target"));
+        plan.volumes.push_back({secret ? pod_volume::type::secret : pod_volume::type::config_map,
+                                name, std::move(object_name), file_key(it->second), name,
+                                ref.mode});
+        plan.mounts.push_back({name, std::move(mount_path), name, true});
+    }
+    return {};
+}
+
+value key_item(pod_volume const& v, alloc_t& a) {
+    value item(rapidjson::kObjectType);
+    put(item, "key", v.item_key, a);
+    put(item, "path", v.item_path, a);
+    if (v.mode) put_int(item, "mode", *v.mode, a);
+    value items(rapidjson::kArrayType);
+    items.PushBack(std::move(item), a);
+    return items;
+}
+
+}  // namespace
+
+std::string file_key(api::file_object const& obj) {
+    if (obj.file.empty()) return "file";
+    auto const slash = obj.file.rfind('/');
+    auto base = slash == std::string::npos ? obj.file : obj.file.substr(slash + 1);
+    return base.empty() ? "file" : base;
+}
+
+result<volume_plan> plan_volumes(service_ctx const& ctx) {
+    volume_plan plan;
+    mount_paths paths;
+    OP_RETURN_IF_ERROR(plan_compose_volumes(ctx, plan, paths));
+    OP_RETURN_IF_ERROR(plan_tmpfs(ctx, plan, paths));
+    OP_RETURN_IF_ERROR(plan_files(ctx, plan, paths, true));
+    OP_RETURN_IF_ERROR(plan_files(ctx, plan, paths, false));
+    return plan;
+}
+
+value render_volume(pod_volume const& v, alloc_t& a) {
+    value out(rapidjson::kObjectType);
+    put(out, "name", v.name, a);
+    value src(rapidjson::kObjectType);
+    switch (v.kind) {
+    case pod_volume::type::host_path:
+        put(src, "path", v.source, a);
+        put(out, "hostPath", std::move(src), a);
+        break;
+    case pod_volume::type::empty_dir_memory:
+        put(src, "medium", "Memory", a);
+        put(out, "emptyDir", std::move(src), a);
+        break;
+    case pod_volume::type::secret:
+        put(src, "secretName", v.source, a);
+        put(src, "items", key_item(v, a), a);
+        put(out, "secret", std::move(src), a);
+        break;
+    case pod_volume::type::config_map:
+        put(src, "name", v.source, a);
+        put(src, "items", key_item(v, a), a);
+        put(out, "configMap", std::move(src), a);
+        break;
+    }
+    return out;
+}
+
+value render_mount(volume_mount const& m, alloc_t& a) {
+    value out(rapidjson::kObjectType);
+    put(out, "name", m.name, a);
+    put(out, "mountPath", m.mount_path, a);
+    if (!m.sub_path.empty()) put(out, "subPath", m.sub_path, a);
+    if (m.read_only) put_bool(out, "readOnly", true, a);
+    return out;
+}
+
+value claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a) {
+    value meta(rapidjson::kObjectType);
+    put(meta, "name", name, a);
+    put(meta, "labels", label_object(standard_labels(ctx.stack.metadata.name, ctx.svc.name), a),
+        a);
+    value spec(rapidjson::kObjectType);
+    value modes(rapidjson::kArrayType);
+    modes.PushBack(str(ctx.options.access_mode, a), a);
+    put(spec, "accessModes", std::move(modes), a);
+    if (ctx.options.storage_class) put(spec, "storageClassName", *ctx.options.storage_class, a);
+    value requests(rapidjson::kObjectType);
+    put(requests, "storage", ctx.options.volume_size, a);
+    value resources(rapidjson::kObjectType);
+    put(resources, "requests", std::move(requests), a);
+    put(spec, "resources", std::move(resources), a);
+    value out(rapidjson::kObjectType);
+    put(out, "metadata", std::move(meta), a);
+    put(out, "spec", std::move(spec), a);
+    return out;
+}
+
+}  // namespace op::mapping::detail
