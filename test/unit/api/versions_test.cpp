@@ -1,0 +1,216 @@
+#include "op/api/versions.hpp"
+
+#include "op/util/json.hpp"
+#include "op_catch.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace op;
+using namespace op::api;
+
+namespace {
+
+std::string read_testdata(std::string const& name) {
+    std::ifstream in(std::string(OP_SOURCE_DIR) + "/test/testdata/api/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+rapidjson::Document parse(std::string const& text) {
+    auto doc = json::parse(text);
+    REQUIRE(doc);
+    return std::move(*doc);
+}
+
+// Decodes `text` as v1beta2 and returns the error (it must fail).
+error v1beta2_error(std::string const& spec_json) {
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"},"spec":)" +
+                     spec_json + "}");
+    auto r = decode_v1beta2(doc);
+    REQUIRE_FALSE(r);
+    return r.error();
+}
+
+}  // namespace
+
+TEST_CASE("parse_version accepts short and group forms", "[unit][api]") {
+    CHECK(parse_version("v1beta1").value() == version::v1beta1);
+    CHECK(parse_version("compose.docker.com/v1beta2").value() == version::v1beta2);
+    CHECK(parse_version("v1alpha3").value() == version::v1alpha3);
+    CHECK_FALSE(parse_version("apps/v1"));
+    CHECK_FALSE(parse_version("v2"));
+    CHECK(api_version(version::v1alpha3) == "compose.docker.com/v1alpha3");
+}
+
+TEST_CASE("every v1alpha3 field decodes and encodes back unchanged", "[unit][api]") {
+    auto doc = parse(read_testdata("v1alpha3_all_fields.json"));
+    auto s = decode_v1alpha3(doc);
+    REQUIRE(s);
+    REQUIRE(s->spec);
+    auto const& web = s->spec->services.at(0);
+    CHECK(web.name == "web");
+    CHECK(web.deploy.update->parallelism == 2u);
+    CHECK(web.deploy.placement_.constraints_->hostname->op == "!=");
+    CHECK(web.deploy.placement_.constraints_->match_labels.at("disk").value == "ssd");
+    CHECK(web.healthcheck->interval == std::chrono::seconds(30));
+    CHECK(web.healthcheck->start_period == std::chrono::seconds(10));
+    CHECK(web.stop_grace_period == std::chrono::seconds(20));
+    CHECK(web.environment.at("UNSET") == std::nullopt);
+    CHECK(web.environment.at("EMPTY") == std::optional<std::string>(""));
+    CHECK(web.ports.at(1).published == 0u);
+    CHECK(web.configs.at(0).mode == 292u);
+    CHECK(web.user == 1000);
+    CHECK(web.pull_policy == "IfNotPresent");
+    CHECK(web.internal_ports.at(0).port == 8080);
+    CHECK(s->spec->secrets.at("ext").external.external);
+    CHECK(s->metadata.generation == 3);
+    CHECK(s->metadata.annotations.at("example.com/note") == "kept");
+    REQUIRE(s->status);
+    CHECK(s->status->conditions.size() == 2);
+    CHECK(s->status->services.at("web").ready == 1);
+    CHECK(s->status->service_count == 2);
+
+    auto out = encode(*s);
+    INFO(json::dump(out));
+    CHECK(out == doc);  // RapidJSON compares objects independently of member order
+}
+
+TEST_CASE("v1beta2 decodes the same document (storage carries v1alpha3 fields)", "[unit][api]") {
+    auto doc = parse(read_testdata("v1alpha3_all_fields.json"));
+    auto a3 = decode_v1alpha3(doc);
+    REQUIRE(a3);
+    json::set(doc, "apiVersion", json::string_value("compose.docker.com/v1beta2", doc.GetAllocator()),
+              doc.GetAllocator());
+    auto b2 = decode_v1beta2(doc);
+    REQUIRE(b2);
+    CHECK(b2->spec == a3->spec);
+    CHECK(encode(*b2) == doc);
+}
+
+TEST_CASE("a Stack manifest in the reference's wire format loads", "[unit][api]") {
+    auto doc = parse(read_testdata("reference_docs_v1alpha3.json"));
+    auto s = decode_v1alpha3(doc);
+    REQUIRE(s);
+    REQUIRE(s->spec->services.size() == 3);
+    CHECK(s->spec->services[1].deploy.replicas == 5u);
+    CHECK(s->spec->services[1].healthcheck->test.at(0) == "CMD-SHELL");
+    CHECK(s->status->phase == "Available");
+    // Empty deploy sub-objects are dropped on encode; meaning is unchanged.
+    auto again = decode_v1alpha3(encode(*s));
+    REQUIRE(again);
+    CHECK(*again == *s);
+}
+
+TEST_CASE("v1beta1 decodes and encodes", "[unit][api]") {
+    auto doc = parse(read_testdata("v1beta1_stack.json"));
+    auto s = decode_v1beta1(doc);
+    REQUIRE(s);
+    CHECK(s->compose_file.starts_with("version: '3.3'\n"));
+    CHECK(s->status->phase == "Available");
+    CHECK(encode(*s) == doc);
+}
+
+TEST_CASE("metadata is kept whole, labels and annotations follow the maps", "[unit][api]") {
+    auto doc = parse(read_testdata("v1alpha3_all_fields.json"));
+    auto s = decode_v1alpha3(doc);
+    REQUIRE(s);
+    s->metadata.annotations["compose.docker.com/x"] = "y";
+    s->metadata.labels.clear();
+    auto out = encode(*s);
+    auto const& meta = out["metadata"];
+    CHECK(meta["creationTimestamp"] == doc["metadata"]["creationTimestamp"]);
+    CHECK(meta["ownerReferences"] == doc["metadata"]["ownerReferences"]);
+    CHECK(std::string(meta["annotations"]["compose.docker.com/x"].GetString()) == "y");
+    CHECK_FALSE(meta.HasMember("labels"));
+}
+
+TEST_CASE("wrong types are reported with their field path", "[unit][api]") {
+    struct row {
+        std::string spec;
+        std::string path;
+        std::string message;
+    };
+    std::vector<row> rows = {
+        {R"({"services":[{"name":"a"},{"name":"b"},{"name":"c","ports":[{"published":"80"}]}]})",
+         "spec.services[2].ports[0].published", "expected integer, got string"},
+        {R"({"services":{}})", "spec.services", "expected array, got object"},
+        {R"({"services":["web"]})", "spec.services[0]", "expected object, got string"},
+        {R"({"services":[{"name":7}]})", "spec.services[0].name", "expected string, got number"},
+        {R"({"services":[{"tty":"yes"}]})", "spec.services[0].tty", "expected boolean, got string"},
+        {R"({"services":[{"command":"ls"}]})", "spec.services[0].command", "expected array, got string"},
+        {R"({"services":[{"command":["ls",1]}]})", "spec.services[0].command[1]", "expected string, got number"},
+        {R"({"services":[{"environment":{"A":1}}]})", "spec.services[0].environment.A",
+         "expected string or null, got number"},
+        {R"({"services":[{"labels":{"A":null}}]})", "spec.services[0].labels.A", "expected string, got null"},
+        {R"({"services":[{"ports":[{"target":4294967296}]}]})", "spec.services[0].ports[0].target",
+         "expected integer between 0 and 4294967295, got 4294967296"},
+        {R"({"services":[{"ports":[{"target":-1}]}]})", "spec.services[0].ports[0].target",
+         "expected integer between 0 and 4294967295, got -1"},
+        {R"({"services":[{"health_check":{"interval":"30s"}}]})", "spec.services[0].health_check.interval",
+         "expected integer, got string"},
+        {R"({"services":[{"deploy":{"update_config":{"paralellism":1.5}}}]})",
+         "spec.services[0].deploy.update_config.paralellism", "expected integer, got number"},
+        {R"({"services":[{"deploy":{"placement":{"constraints":{"MatchLabels":{"k":{"Value":1}}}}}}]})",
+         "spec.services[0].deploy.placement.constraints.MatchLabels.k.Value", "expected string, got number"},
+        {R"({"services":[{"deploy":{"resources":{"limits":{"memory":"1G"}}}}]})",
+         "spec.services[0].deploy.resources.limits.memory", "expected integer, got string"},
+        {R"({"services":[{"internal_ports":[{"port":"80"}]}]})", "spec.services[0].internal_ports[0].port",
+         "expected integer, got string"},
+        {R"({"secrets":{"s":{"external":true}}})", "spec.secrets.s.external", "expected object, got boolean"},
+        {R"({"configs":{"c":"x"}})", "spec.configs.c", "expected object, got string"},
+        {R"([])", "spec", "expected object, got array"},
+    };
+    for (auto const& r : rows) {
+        INFO(r.spec);
+        auto e = v1beta2_error(r.spec);
+        CHECK(e.code == errc::invalid);
+        CHECK(e.field_path == r.path);
+        CHECK(e.message == r.message);
+    }
+}
+
+TEST_CASE("envelope errors", "[unit][api]") {
+    auto check = [](std::string const& text, std::string const& path) {
+        auto doc = parse(text);
+        auto r = decode_v1beta2(doc);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().field_path == path);
+    };
+    check(R"({"kind":"Stack"})", "apiVersion");
+    check(R"({"apiVersion":"compose.docker.com/v1beta1","kind":"Stack"})", "apiVersion");
+    check(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Deployment"})", "kind");
+    check(R"({"apiVersion":"compose.docker.com/v1beta2","metadata":[]})", "metadata");
+    check(R"({"apiVersion":"compose.docker.com/v1beta2","metadata":{"generation":"1"}})",
+          "metadata.generation");
+    check(R"({"apiVersion":"compose.docker.com/v1beta2","status":{"conditions":[{"type":1}]}})",
+          "status.conditions[0].type");
+    check(R"({"apiVersion":"compose.docker.com/v1beta2","status":{"services":{"web":{"ready":"1"}}}})",
+          "status.services.web.ready");
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta1","spec":{"composeFile":1}})");
+    auto r = decode_v1beta1(doc);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().what() == "spec.composeFile: expected string, got number");
+}
+
+TEST_CASE("absent spec and status stay absent", "[unit][api]") {
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"}})");
+    auto s = decode_v1beta2(doc);
+    REQUIRE(s);
+    CHECK_FALSE(s->spec);
+    CHECK_FALSE(s->status);
+    CHECK(encode(*s) == doc);
+}
+
+TEST_CASE("canonical_json is stable and omits zero values", "[unit][api]") {
+    stack_spec spec;
+    service_config svc;
+    svc.name = "web";
+    svc.image = "nginx";
+    svc.environment["B"] = "2";
+    svc.environment["A"] = std::nullopt;
+    spec.services.push_back(svc);
+    CHECK(canonical_json(spec) ==
+          R"({"services":[{"name":"web","environment":{"A":null,"B":"2"},"image":"nginx"}]})");
+}
