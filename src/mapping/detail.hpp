@@ -57,8 +57,8 @@ void put_bool(value& obj, std::string_view key, bool b, alloc_t& a);
                                              api::stack const& stack, std::string_view name,
                                              label_map const& labels, bool owned);
 
-// Seconds for a Kubernetes field, rounded up (500ms -> 1); `min` applies to non-zero inputs
-// and to zero when min_for_zero is set.
+// Whole seconds for a Kubernetes field, rounded up (500ms -> 1), and at least `min` (zero and
+// negative durations give `min`).
 [[nodiscard]] std::int64_t ceil_seconds(api::duration d, std::int64_t min);
 
 // "a[3]" style path pieces.
