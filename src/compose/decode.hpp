@@ -1,0 +1,81 @@
+#pragma once
+// Private: typed decoding of an (interpolated, merged) node tree into the project model.
+#include "op/compose/load.hpp"
+#include "op/compose/node.hpp"
+#include "op/compose/project.hpp"
+
+#include <functional>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace op::compose::detail {
+
+using status = result<void>;
+
+struct context {
+    load_options const& options;
+    std::vector<std::string> const& file_names;
+    std::vector<load_warning>& warnings;
+
+    // An `invalid` error at `path`, message suffixed with the node's position.
+    [[nodiscard]] error fail(node const& n, std::string const& path, std::string msg) const;
+    void warn(std::string path, std::string msg) const;
+};
+
+[[nodiscard]] std::string quoted(std::string_view s);
+[[nodiscard]] std::string key_path(std::string const& path, std::string_view key);
+[[nodiscard]] std::string index_path(std::string const& path, std::size_t i);
+[[nodiscard]] bool is_extension(std::string_view key);
+
+// Scalar readers: they fail with "<path>: expected a <what>, got <kind>" or an invalid value.
+[[nodiscard]] result<std::string> as_string(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<bool> as_bool(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<std::uint64_t> as_uint(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<std::int64_t> as_int(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<double> as_double(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<duration> as_duration(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<std::int64_t> as_bytes(context const& c, node const& n, std::string const& p);
+[[nodiscard]] result<std::uint32_t> as_mode(context const& c, node const& n, std::string const& p);
+// A list of strings; a single string is a one-item list when `allow_single`.
+[[nodiscard]] result<std::vector<std::string>> as_string_list(context const& c, node const& n,
+                                                              std::string const& p,
+                                                              bool allow_single = false);
+// "k=v" list or mapping -> map; a missing value is "".
+[[nodiscard]] result<std::map<std::string, std::string>> as_string_map(context const& c,
+                                                                       node const& n,
+                                                                       std::string const& p);
+
+// A bind source or file path made absolute against options.home ("~") and
+// options.working_dir (relative paths); unchanged when those are empty.
+[[nodiscard]] std::string resolve_path(context const& c, std::string path);
+
+// Fails unless `n` is a mapping.
+[[nodiscard]] status expect_mapping(context const& c, node const& n, std::string const& p);
+
+// Walks a mapping: x- keys go to `ext`, keys in `known` go to `fn`, others are an error
+// (strict_keys) or a warning. Fails when `n` is not a mapping.
+using entry_fn = std::function<status(std::string const& key, node const& v, std::string const& p)>;
+[[nodiscard]] status walk(context const& c, node const& n, std::string const& p,
+                          std::initializer_list<std::string_view> known, extension_map* ext,
+                          entry_fn const& fn);
+
+[[nodiscard]] result<service> decode_service(context const& c, std::string const& name,
+                                             node const& n, std::string const& p);
+[[nodiscard]] result<deploy_config> decode_deploy(context const& c, node const& n,
+                                                  std::string const& p);
+[[nodiscard]] result<healthcheck> decode_healthcheck(context const& c, node const& n,
+                                                     std::string const& p);
+[[nodiscard]] result<std::vector<service_port>> decode_ports(context const& c, node const& n,
+                                                             std::string const& p);
+[[nodiscard]] result<std::vector<service_volume>> decode_volumes(context const& c, node const& n,
+                                                                 std::string const& p);
+[[nodiscard]] result<std::vector<file_reference>> decode_file_refs(context const& c, node const& n,
+                                                                   std::string const& p,
+                                                                   bool secrets);
+// The whole project from the top-level mapping; checks references between sections.
+[[nodiscard]] result<project> decode_project(context const& c, node const& root);
+
+}  // namespace op::compose::detail

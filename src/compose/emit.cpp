@@ -1,0 +1,350 @@
+// project -> node tree -> YAML text through yaml-cpp's emitter.
+#include "op/compose/emit.hpp"
+
+#include "op/compose/scalars.hpp"
+
+#include <yaml-cpp/emitter.h>
+#include <yaml-cpp/emittermanip.h>
+
+#include <charconv>
+
+namespace op::compose {
+namespace {
+
+node str(std::string s) { return node::make_scalar(std::move(s)); }
+node num(std::int64_t v) { return str(std::to_string(v)); }
+node unum(std::uint64_t v) { return str(std::to_string(v)); }
+node boolean(bool b) { return str(b ? "true" : "false"); }
+node dur(duration d) { return str(format_duration(d)); }
+node mode_node(std::uint32_t m) {
+    char buf[16];
+    auto r = std::to_chars(buf, buf + sizeof buf, m, 8);
+    return str("0" + std::string(buf, r.ptr));
+}
+
+class map_builder {
+public:
+    map_builder& add(std::string k, node v) {
+        n_.entries.emplace_back(std::move(k), std::move(v));
+        return *this;
+    }
+    map_builder& s(std::string k, std::string const& v) {
+        if (!v.empty()) add(std::move(k), str(v));
+        return *this;
+    }
+    map_builder& b(std::string k, bool v) {
+        if (v) add(std::move(k), boolean(true));
+        return *this;
+    }
+    template <class T, class F>
+    map_builder& opt(std::string k, std::optional<T> const& v, F&& f) {
+        if (v) add(std::move(k), f(*v));
+        return *this;
+    }
+    map_builder& list(std::string k, std::vector<std::string> const& v) {
+        if (!v.empty()) add(std::move(k), strings(v));
+        return *this;
+    }
+    map_builder& smap(std::string k, std::map<std::string, std::string> const& v) {
+        if (!v.empty()) add(std::move(k), string_map(v));
+        return *this;
+    }
+    map_builder& nodes(std::map<std::string, node> const& v) {
+        for (auto const& [k, x] : v) add(k, x);
+        return *this;
+    }
+    node done() { return std::move(n_); }
+
+    static node strings(std::vector<std::string> const& v) {
+        node n = node::make_sequence();
+        for (auto const& s : v) n.items.push_back(str(s));
+        return n;
+    }
+    static node string_map(std::map<std::string, std::string> const& v) {
+        node n = node::make_mapping();
+        for (auto const& [k, x] : v) n.entries.emplace_back(k, str(x));
+        return n;
+    }
+
+private:
+    node n_ = node::make_mapping();
+};
+
+node to_node(port_range const& r) {
+    return str(r.start == r.end ? std::to_string(r.start)
+                                : std::to_string(r.start) + "-" + std::to_string(r.end));
+}
+
+node to_node(service_port const& p) {
+    return map_builder{}.add("target", unum(p.target))
+        .opt("published", p.published, [](port_range const& r) { return to_node(r); })
+        .s("host_ip", p.host_ip).s("protocol", p.protocol).s("mode", p.mode)
+        .s("name", p.name).s("app_protocol", p.app_protocol).nodes(p.extensions).done();
+}
+
+node to_node(service_volume const& v) {
+    map_builder m;
+    m.s("type", v.type).s("source", v.source).s("target", v.target).b("read_only", v.read_only)
+        .s("consistency", v.consistency);
+    map_builder bind;
+    bind.s("propagation", v.bind_propagation)
+        .opt("create_host_path", v.bind_create_host_path, boolean).s("selinux", v.bind_selinux);
+    if (node b = bind.done(); !b.entries.empty()) m.add("bind", std::move(b));
+    map_builder vol;
+    vol.b("nocopy", v.volume_nocopy).s("subpath", v.volume_subpath);
+    if (node b = vol.done(); !b.entries.empty()) m.add("volume", std::move(b));
+    map_builder tmp;
+    tmp.opt("size", v.tmpfs_size, num).opt("mode", v.tmpfs_mode, mode_node);
+    if (node b = tmp.done(); !b.entries.empty()) m.add("tmpfs", std::move(b));
+    if (!v.image_subpath.empty()) m.add("image", map_builder{}.s("subpath", v.image_subpath).done());
+    return m.nodes(v.extensions).done();
+}
+
+node to_node(file_reference const& r) {
+    return map_builder{}.s("source", r.source).s("target", r.target).s("uid", r.uid)
+        .s("gid", r.gid).opt("mode", r.mode, mode_node).nodes(r.extensions).done();
+}
+
+node to_node(healthcheck const& h) {
+    return map_builder{}.list("test", h.test).opt("interval", h.interval, dur)
+        .opt("timeout", h.timeout, dur).opt("start_period", h.start_period, dur)
+        .opt("start_interval", h.start_interval, dur).opt("retries", h.retries, unum)
+        .b("disable", h.disable).nodes(h.extensions).done();
+}
+
+node to_node(resource const& r) {
+    return map_builder{}.s("cpus", r.cpus).opt("memory", r.memory, num).opt("pids", r.pids, num)
+        .nodes(r.other).nodes(r.extensions).done();
+}
+
+node to_node(update_config const& u) {
+    auto ratio = [](double d) {
+        char buf[64];
+        auto r = std::to_chars(buf, buf + sizeof buf, d);
+        return str(std::string(buf, r.ptr));
+    };
+    return map_builder{}.opt("parallelism", u.parallelism, unum).opt("delay", u.delay, dur)
+        .s("failure_action", u.failure_action).opt("monitor", u.monitor, dur)
+        .opt("max_failure_ratio", u.max_failure_ratio, ratio).s("order", u.order)
+        .nodes(u.extensions).done();
+}
+
+node to_node(deploy_config const& d) {
+    map_builder m;
+    m.s("mode", d.mode).opt("replicas", d.replicas, unum).smap("labels", d.labels)
+        .opt("update_config", d.update_config, [](auto const& u) { return to_node(u); })
+        .opt("rollback_config", d.rollback_config, [](auto const& u) { return to_node(u); });
+    map_builder res;
+    res.opt("limits", d.resources.limits, [](auto const& r) { return to_node(r); })
+        .opt("reservations", d.resources.reservations, [](auto const& r) { return to_node(r); });
+    if (node r = res.done(); !r.entries.empty()) m.add("resources", std::move(r));
+    m.opt("restart_policy", d.restart_policy, [](restart_policy const& r) {
+        return map_builder{}.s("condition", r.condition).opt("delay", r.delay, dur)
+            .opt("max_attempts", r.max_attempts, unum).opt("window", r.window, dur)
+            .nodes(r.extensions).done();
+    });
+    map_builder pl;
+    pl.list("constraints", d.placement.constraints);
+    if (!d.placement.preferences.empty()) {
+        node prefs = node::make_sequence();
+        for (auto const& p : d.placement.preferences) {
+            prefs.items.push_back(map_builder{}.add("spread", str(p.spread)).done());
+        }
+        pl.add("preferences", std::move(prefs));
+    }
+    pl.opt("max_replicas_per_node", d.placement.max_replicas_per_node, unum)
+        .nodes(d.placement.extensions);
+    if (node p = pl.done(); !p.entries.empty()) m.add("placement", std::move(p));
+    return m.s("endpoint_mode", d.endpoint_mode).nodes(d.extensions).done();
+}
+
+template <class T>
+node seq(std::vector<T> const& v) {
+    node n = node::make_sequence();
+    for (auto const& x : v) n.items.push_back(to_node(x));
+    return n;
+}
+
+node to_node(service const& s);
+
+}  // namespace
+
+namespace {
+
+node to_node(service const& s) {
+    map_builder m;
+    m.s("image", s.image);
+    if (s.build) m.add("build", *s.build);
+    m.list("cap_add", s.cap_add).list("cap_drop", s.cap_drop)
+        .opt("command", s.command, map_builder::strings)
+        .opt("entrypoint", s.entrypoint, map_builder::strings);
+    if (!s.configs.empty()) m.add("configs", seq(s.configs));
+    if (!s.secrets.empty()) m.add("secrets", seq(s.secrets));
+    m.s("container_name", s.container_name);
+    if (!s.depends_on.empty()) {
+        node deps = node::make_mapping();
+        for (auto const& d : s.depends_on) {
+            map_builder dm;
+            dm.s("condition", d.condition).b("restart", d.restart);
+            if (!d.required) dm.add("required", boolean(false));
+            deps.entries.emplace_back(d.service, dm.done());
+        }
+        m.add("depends_on", std::move(deps));
+    }
+    m.opt("deploy", s.deploy, [](deploy_config const& d) { return to_node(d); });
+    m.list("devices", s.devices).list("dns", s.dns).list("dns_opt", s.dns_opt)
+        .list("dns_search", s.dns_search).s("domainname", s.domainname);
+    if (!s.env_file.empty()) {
+        node files = node::make_sequence();
+        for (auto const& f : s.env_file) {
+            map_builder fm;
+            fm.s("path", f.path);
+            if (!f.required) fm.add("required", boolean(false));
+            files.items.push_back(fm.s("format", f.format).done());
+        }
+        m.add("env_file", std::move(files));
+    }
+    if (!s.environment.empty()) {
+        node env = node::make_mapping();
+        for (auto const& [k, v] : s.environment) env.entries.emplace_back(k, v ? str(*v) : node{});
+        m.add("environment", std::move(env));
+    }
+    m.list("expose", s.expose).list("extra_hosts", s.extra_hosts).list("group_add", s.group_add)
+        .opt("healthcheck", s.healthcheck, [](healthcheck const& h) { return to_node(h); })
+        .s("hostname", s.hostname).opt("init", s.init, boolean).s("ipc", s.ipc)
+        .smap("labels", s.labels).list("links", s.links)
+        .opt("logging", s.logging, [](logging_config const& l) {
+            return map_builder{}.s("driver", l.driver).smap("options", l.options).done();
+        })
+        .s("mac_address", s.mac_address).s("network_mode", s.network_mode);
+    if (!s.networks.empty()) {
+        node nets = node::make_mapping();
+        for (auto const& [k, v] : s.networks) {
+            if (!v) {
+                nets.entries.emplace_back(k, node{});
+                continue;
+            }
+            nets.entries.emplace_back(k, map_builder{}.list("aliases", v->aliases)
+                .s("ipv4_address", v->ipv4_address).s("ipv6_address", v->ipv6_address)
+                .opt("priority", v->priority, num).nodes(v->other).nodes(v->extensions).done());
+        }
+        m.add("networks", std::move(nets));
+    }
+    m.s("pid", s.pid).s("platform", s.platform);
+    if (!s.ports.empty()) m.add("ports", seq(s.ports));
+    m.b("privileged", s.privileged).list("profiles", s.profiles).s("pull_policy", s.pull_policy)
+        .b("read_only", s.read_only).s("restart", s.restart).s("runtime", s.runtime)
+        .opt("scale", s.scale, unum).list("security_opt", s.security_opt)
+        .opt("shm_size", s.shm_size, num).b("stdin_open", s.stdin_open)
+        .opt("stop_grace_period", s.stop_grace_period, dur).s("stop_signal", s.stop_signal)
+        .smap("sysctls", s.sysctls).list("tmpfs", s.tmpfs).b("tty", s.tty);
+    if (!s.ulimits.empty()) {
+        node u = node::make_mapping();
+        for (auto const& [k, v] : s.ulimits) {
+            u.entries.emplace_back(k, map_builder{}.add("soft", num(v.soft)).add("hard", num(v.hard)).done());
+        }
+        m.add("ulimits", std::move(u));
+    }
+    m.s("user", s.user).s("userns_mode", s.userns_mode);
+    if (!s.volumes.empty()) m.add("volumes", seq(s.volumes));
+    return m.s("working_dir", s.working_dir).nodes(s.other).nodes(s.extensions).done();
+}
+
+node to_node(network const& n) {
+    return map_builder{}.s("name", n.name).s("driver", n.driver).smap("driver_opts", n.driver_opts)
+        .b("external", n.external).b("internal", n.internal).b("attachable", n.attachable)
+        .opt("enable_ipv6", n.enable_ipv6, boolean).opt("ipam", n.ipam, [](node const& x) { return x; })
+        .smap("labels", n.labels).nodes(n.extensions).done();
+}
+
+node to_node(volume const& v) {
+    return map_builder{}.s("name", v.name).s("driver", v.driver).smap("driver_opts", v.driver_opts)
+        .b("external", v.external).smap("labels", v.labels).nodes(v.extensions).done();
+}
+
+node to_node(file_object const& f) {
+    return map_builder{}.s("name", f.name).s("file", f.file).s("environment", f.environment)
+        .s("content", f.content).b("external", f.external).smap("labels", f.labels)
+        .s("driver", f.driver).smap("driver_opts", f.driver_opts)
+        .s("template_driver", f.template_driver).nodes(f.extensions).done();
+}
+
+template <class T>
+node named(std::map<std::string, T> const& m) {
+    node n = node::make_mapping();
+    for (auto const& [k, v] : m) {
+        node x = to_node(v);
+        n.entries.emplace_back(k, x.entries.empty() ? node{} : std::move(x));
+    }
+    return n;
+}
+
+bool needs_quotes(std::string const& s) {
+    if (s.empty()) return true;
+    static constexpr std::string_view words[] = {"~", "null", "Null", "NULL", "true", "True",
+        "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
+        "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "<<"};
+    for (auto w : words) {
+        if (s == w) return true;
+    }
+    char const c = s.front();
+    return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+}
+
+void write(YAML::Emitter& e, node const& n, bool esc, bool is_key = false) {
+    switch (n.type) {
+        case node::kind::null: e << YAML::Null; return;
+        case node::kind::scalar: {
+            std::string text = n.scalar;
+            if (esc && !is_key && text.find('$') != std::string::npos) {
+                std::string out;
+                for (char c : text) {
+                    out += c;
+                    if (c == '$') out += '$';
+                }
+                text = std::move(out);
+            }
+            if (needs_quotes(text) || n.quoted) e << YAML::DoubleQuoted;
+            e << text;
+            return;
+        }
+        case node::kind::sequence:
+            if (n.items.empty()) e << YAML::Flow;
+            e << YAML::BeginSeq;
+            for (auto const& i : n.items) write(e, i, esc);
+            e << YAML::EndSeq;
+            return;
+        case node::kind::mapping:
+            if (n.entries.empty()) e << YAML::Flow;
+            e << YAML::BeginMap;
+            for (auto const& [k, v] : n.entries) {
+                e << YAML::Key;
+                write(e, node::make_scalar(k), esc, true);
+                e << YAML::Value;
+                write(e, v, esc);
+            }
+            e << YAML::EndMap;
+            return;
+    }
+}
+
+}  // namespace
+
+std::string emit(project const& p, emit_options const& options) {
+    map_builder top;
+    top.s("name", p.name).s("version", p.version);
+    node services = node::make_mapping();
+    for (auto const& s : p.services) services.entries.emplace_back(s.name, to_node(s));
+    top.add("services", std::move(services));
+    if (!p.networks.empty()) top.add("networks", named(p.networks));
+    if (!p.volumes.empty()) top.add("volumes", named(p.volumes));
+    if (!p.secrets.empty()) top.add("secrets", named(p.secrets));
+    if (!p.configs.empty()) top.add("configs", named(p.configs));
+    top.nodes(p.extensions);
+    YAML::Emitter e;
+    e.SetIndent(2);
+    write(e, top.done(), options.escape_dollars);
+    return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace op::compose
