@@ -1,0 +1,150 @@
+#include "op/admission/validate.hpp"
+
+#include "op/util/json.hpp"
+#include "op_catch.hpp"
+
+#include <algorithm>
+
+namespace {
+
+rapidjson::Document parse(std::string const& text) {
+    auto doc = op::json::parse(text);
+    REQUIRE(doc.has_value());
+    return std::move(*doc);
+}
+
+std::string v1beta2(std::string const& name, std::string const& services) {
+    return R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":")" + name +
+           R"(","namespace":"demo","uid":"u-1"},"spec":{"services":)" + services + "}}";
+}
+
+std::string v1beta1(std::string const& compose) {
+    rapidjson::Document d;
+    d.SetObject();
+    auto& a = d.GetAllocator();
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta1","kind":"Stack","metadata":{"name":"web","namespace":"demo"},"spec":{}})");
+    op::json::set(doc["spec"], "composeFile", op::json::string_value(compose, doc.GetAllocator()),
+                  doc.GetAllocator());
+    (void)a;
+    return op::json::dump(doc);
+}
+
+bool has(std::vector<std::string> const& v, std::string const& part) {
+    return std::any_of(v.begin(), v.end(), [&](auto const& s) { return s.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("a good v1beta2 stack is allowed", "[unit][admission]") {
+    auto doc = parse(v1beta2("shop", R"([{"name":"web","image":"nginx:1.27","ports":[{"target":80,"published":8080}]}])"));
+    auto v = op::admission::validate(doc);
+    INFO(v.message());
+    CHECK(v.allowed);
+    CHECK(v.errors.empty());
+}
+
+TEST_CASE("names Kubernetes cannot take are rejected with their field path", "[unit][admission]") {
+    auto doc = parse(v1beta2("shop", R"([{"name":"front_invalid","image":"nginx"},
+        {"name":"db","image":"postgres","volumes":[{"type":"volume","source":"Data_Dir","target":"/var/lib"}]}])"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, R"(spec.services[0].name: service name "front_invalid")"));
+    CHECK(has(v.errors, R"(spec.services[1].volumes[0].source: volume name "Data_Dir")"));
+}
+
+TEST_CASE("service names that overflow with the Service suffixes are rejected", "[unit][admission]") {
+    std::string name(55, 'a');
+    auto doc = parse(v1beta2("s", R"([{"name":")" + name + R"(","image":"nginx","ports":[{"target":80}]}])"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, "-random-ports\" would exceed 63 characters"));
+}
+
+TEST_CASE("a stack name too long for a label value is rejected", "[unit][admission]") {
+    auto doc = parse(v1beta2(std::string(70, 'x'), R"([{"name":"web","image":"nginx"}])"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, "metadata.name: stack name"));
+}
+
+TEST_CASE("a service without an image is rejected with advice", "[unit][admission]") {
+    auto doc = parse(v1beta2("s", R"([{"name":"web"}])"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, "spec.services[0].image: service \"web\" has no image"));
+}
+
+TEST_CASE("mapping errors surface as validation errors", "[unit][admission]") {
+    auto doc = parse(v1beta2("s", R"([{"name":"web","image":"nginx","deploy":{"mode":"global"},
+        "volumes":[{"type":"volume","source":"data","target":"/data"}]}])"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, "spec.services[0]"));
+}
+
+TEST_CASE("v1beta1 errors name the Compose file's keys", "[unit][admission]") {
+    auto doc = parse(v1beta1("services:\n  web:\n    image: nginx\n    volumes:\n      - ./data:/data\n"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    INFO(v.message());
+    CHECK(has(v.errors, "spec.composeFile: services.web.volumes[0]"));
+}
+
+TEST_CASE("a Compose parse error is a validation error under spec.composeFile", "[unit][admission]") {
+    auto doc = parse(v1beta1("services:\n  web:\n    image: [unclosed\n"));
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    REQUIRE(v.errors.size() == 1);
+    CHECK(v.errors[0].find("spec.composeFile") == 0);
+}
+
+TEST_CASE("unset variables and ignored keys become warnings", "[unit][admission]") {
+    auto doc = parse(v1beta1("services:\n  web:\n    image: nginx:${TAG}\n    logging:\n      driver: syslog\n"));
+    auto v = op::admission::validate(doc);
+    INFO(v.message());
+    CHECK(v.allowed);
+    CHECK(has(v.warnings, "variable TAG is not set"));
+    CHECK(has(v.warnings, "logging"));
+}
+
+TEST_CASE("collisions with objects of other owners are reported, own objects are fine", "[unit][admission]") {
+    auto doc = parse(v1beta2("shop", R"([{"name":"web","image":"nginx","ports":[{"target":80,"published":80}]},
+        {"name":"api","image":"api"}])"));
+    auto lookup = [](std::string_view kind, std::string_view ns, std::string_view name)
+        -> std::optional<op::admission::existing_object> {
+        CHECK(ns == "demo");
+        if (kind == "Service" && name == "web") return op::admission::existing_object{};
+        if (kind == "Deployment" && name == "api") {
+            return op::admission::existing_object{{{"com.docker.stack.namespace", "other"}}, "x"};
+        }
+        if (kind == "Deployment" && name == "web") {
+            return op::admission::existing_object{{{"com.docker.stack.namespace", "shop"}}, "u-1"};
+        }
+        return std::nullopt;
+    };
+    auto v = op::admission::validate(doc, {}, lookup);
+    CHECK_FALSE(v.allowed);
+    CHECK(v.errors.size() == 2);
+    CHECK(has(v.errors, R"(Service "web" already exists and does not belong to a stack)"));
+    CHECK(has(v.errors, R"(Deployment "api" already exists in stack "other")"));
+}
+
+TEST_CASE("wrong apiVersion is rejected", "[unit][admission]") {
+    auto doc = parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}})");
+    auto v = op::admission::validate(doc);
+    CHECK_FALSE(v.allowed);
+    CHECK(v.errors.size() == 1);
+}
+
+TEST_CASE("name checks", "[unit][admission]") {
+    CHECK(op::admission::check_dns1035_label("web-1").empty());
+    CHECK_FALSE(op::admission::check_dns1035_label("1web").empty());
+    CHECK_FALSE(op::admission::check_dns1035_label("we.b").empty());
+    CHECK(op::admission::check_dns1123_label("1web").empty());
+    CHECK(op::admission::check_dns1123_subdomain("my.secret-1").empty());
+    CHECK_FALSE(op::admission::check_dns1123_subdomain("my..secret").empty());
+    CHECK_FALSE(op::admission::check_dns1123_subdomain("My").empty());
+    CHECK(op::admission::check_label_value("Stack_1.a").empty());
+    CHECK_FALSE(op::admission::check_label_value("-x").empty());
+    CHECK(op::admission::check_label_value("").empty());
+}
