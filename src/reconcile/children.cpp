@@ -1,0 +1,175 @@
+#include "children.hpp"
+
+#include "op/api/versions.hpp"
+#include "op/reconcile/handlers.hpp"
+#include "op/util/json.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdint>
+
+namespace op::reconcile::detail {
+namespace {
+
+template <class Versioned>
+api::stack to_hub(Versioned&& s) {
+    api::stack hub;
+    hub.metadata = std::move(s.metadata);
+    if (s.spec) hub.spec = std::move(*s.spec);
+    hub.status = std::move(s.status);
+    return hub;
+}
+
+rapidjson::Value& ensure_object(rapidjson::Value& parent, std::string_view key,
+                                rapidjson::Document::AllocatorType& alloc) {
+    auto* v = json::find(parent, key);
+    if (v && v->IsObject()) return *v;
+    json::set(parent, key, rapidjson::Value(rapidjson::kObjectType), alloc);
+    return *json::find(parent, key);
+}
+
+rapidjson::Value owner_reference(api::stack const& stack,
+                                 rapidjson::Document::AllocatorType& alloc) {
+    rapidjson::Value ref(rapidjson::kObjectType);
+    json::set(ref, "apiVersion", json::string_value(mapping::owner_api_version, alloc), alloc);
+    json::set(ref, "kind", json::string_value(api::kind, alloc), alloc);
+    json::set(ref, "name", json::string_value(stack.metadata.name, alloc), alloc);
+    json::set(ref, "uid", json::string_value(stack.metadata.uid, alloc), alloc);
+    json::set(ref, "controller", rapidjson::Value(true), alloc);
+    json::set(ref, "blockOwnerDeletion", rapidjson::Value(true), alloc);
+    return ref;
+}
+
+std::string_view string_at(rapidjson::Value const& obj, std::string_view section,
+                           std::string_view field) {
+    auto const* s = json::find(obj, section);
+    auto const* v = s ? json::find(*s, field) : nullptr;
+    if (!v || !v->IsString()) return {};
+    return {v->GetString(), v->GetStringLength()};
+}
+
+}  // namespace
+
+result<api::stack> decode_hub(rapidjson::Value const& object) {
+    OP_TRY(auto v, api::version_of(object));
+    switch (v) {
+        case api::version::v1beta2: {
+            OP_TRY(auto s, api::decode_v1beta2(object));
+            return to_hub(std::move(s));
+        }
+        case api::version::v1alpha3: {
+            OP_TRY(auto s, api::decode_v1alpha3(object));
+            return to_hub(std::move(s));
+        }
+        case api::version::v1beta1: break;
+    }
+    return invalid("the operator reads stacks as v1beta2; got v1beta1", "apiVersion");
+}
+
+result<std::vector<desired_child>> prepare(std::vector<mapping::k8s_object>&& objs,
+                                           api::stack const& stack) {
+    std::vector<desired_child> out;
+    out.reserve(objs.size());
+    for (auto& o : objs) {
+        auto kind = child_kind_of(o.api_version, o.kind);
+        if (!kind) {
+            return internal(fmt::format("mapping produced {} {} {}, which the reconciler does not "
+                                        "manage",
+                                        o.api_version, o.kind, o.name));
+        }
+        desired_child d;
+        d.kind = *kind;
+        d.key = {o.namespace_.empty() ? stack.metadata.namespace_ : o.namespace_, o.name};
+        d.body = std::move(o.json);
+        if (!d.body.IsObject()) return internal("mapping produced a non-object for " + o.name);
+        auto& alloc = d.body.GetAllocator();
+        auto& meta = ensure_object(d.body, "metadata", alloc);
+        json::set(meta, "name", json::string_value(d.key.name, alloc), alloc);
+        json::set(meta, "namespace", json::string_value(d.key.ns, alloc), alloc);
+        auto& labels = ensure_object(meta, "labels", alloc);
+        json::set(labels, mapping::label_stack_namespace,
+                  json::string_value(stack.metadata.name, alloc), alloc);
+        auto const* svc = json::find(labels, mapping::label_service_name);
+        if (svc && svc->IsString()) d.service = svc->GetString();
+        auto const uid = kube::controller_uid(d.body);
+        if (uid.empty()) {
+            auto* refs = json::find(meta, "ownerReferences");
+            if (!refs || !refs->IsArray()) {
+                json::set(meta, "ownerReferences", rapidjson::Value(rapidjson::kArrayType), alloc);
+                refs = json::find(meta, "ownerReferences");
+            }
+            refs->PushBack(owner_reference(stack, alloc), alloc);
+        } else if (uid != stack.metadata.uid) {
+            return internal(fmt::format("mapping made {} {} controlled by uid {}, not the stack",
+                                        o.kind, o.name, uid));
+        }
+        // Hash before the annotation goes in; mapping output is deterministic.
+        d.hash = fnv_hash(json::dump(d.body));
+        auto& annotations = ensure_object(meta, "annotations", alloc);
+        json::set(annotations, desired_hash_annotation, json::string_value(d.hash, alloc), alloc);
+        out.push_back(std::move(d));
+    }
+    return out;
+}
+
+bool json_subset(rapidjson::Value const& a, rapidjson::Value const& b) {
+    if (a.IsNumber() && b.IsNumber()) {
+        if (a.IsInt64() && b.IsInt64()) return a.GetInt64() == b.GetInt64();
+        return a.GetDouble() == b.GetDouble();
+    }
+    if (a.GetType() != b.GetType()) return false;
+    if (a.IsObject()) {
+        for (auto it = a.MemberBegin(); it != a.MemberEnd(); ++it) {
+            auto m = b.FindMember(it->name);
+            if (m == b.MemberEnd()) {
+                if (it->value.IsNull()) continue;
+                return false;
+            }
+            if (!json_subset(it->value, m->value)) return false;
+        }
+        return true;
+    }
+    if (a.IsArray()) {
+        if (a.Size() != b.Size()) return false;
+        for (rapidjson::SizeType i = 0; i < a.Size(); ++i) {
+            if (!json_subset(a[i], b[i])) return false;
+        }
+        return true;
+    }
+    return a == b;
+}
+
+bool up_to_date(rapidjson::Value const& cached, desired_child const& d) {
+    auto const* meta = json::find(cached, "metadata");
+    auto const* ann = meta ? json::find(*meta, "annotations") : nullptr;
+    auto const* h = ann ? json::find(*ann, desired_hash_annotation) : nullptr;
+    if (!h || !h->IsString() || d.hash != h->GetString()) return false;
+    return json_subset(d.body, cached);
+}
+
+bool needs_replace(rapidjson::Value const& cached, desired_child const& d) {
+    if (d.kind != child_kind::service) return false;
+    bool const live_headless = string_at(cached, "spec", "clusterIP") == "None";
+    bool const want_headless = string_at(d.body, "spec", "clusterIP") == "None";
+    return live_headless != want_headless;
+}
+
+std::string fnv_hash(std::string_view text) {
+    std::uint64_t h = 14695981039346656037ull;
+    for (unsigned char c : text) {
+        h ^= c;
+        h *= 1099511628211ull;
+    }
+    return fmt::format("fnv1a64:{:016x}", h);
+}
+
+bool being_deleted(rapidjson::Value const& obj) {
+    return !kube::meta_string(obj, "deletionTimestamp").empty();
+}
+
+bool controlled_by_stack_named(rapidjson::Value const& obj, std::string_view name) {
+    auto const stack = controlling_stack(obj);
+    return stack && *stack == name;
+}
+
+}  // namespace op::reconcile::detail

@@ -1,0 +1,76 @@
+#include "children.hpp"
+
+#include "fakes.hpp"
+#include "op/util/json.hpp"
+#include "op_catch.hpp"
+
+using namespace op;
+using namespace op::reconcile;
+using namespace op::reconcile::detail;
+using op::reconcile::testing::parse;
+
+namespace {
+
+api::stack hub() {
+    auto s = decode_hub(*parse(testing::stack_json({{"web"}})));
+    REQUIRE(s);
+    return *s;
+}
+
+}  // namespace
+
+TEST_CASE("decode_hub reads v1beta2 and refuses v1beta1", "[unit]") {
+    auto s = hub();
+    CHECK(s.metadata.uid == "stack-uid");
+    REQUIRE(s.spec.services.size() == 1);
+    CHECK(s.spec.services[0].name == "web");
+    auto v1 = decode_hub(*parse(R"({"apiVersion":"compose.docker.com/v1beta1","kind":"Stack",)"
+                                R"("metadata":{"name":"a"},"spec":{"composeFile":""}})"));
+    REQUIRE_FALSE(v1);
+    CHECK(v1.error().field_path == "apiVersion");
+}
+
+TEST_CASE("prepare adds namespace, stack label, controller reference and hash", "[unit]") {
+    auto s = hub();
+    auto objs = testing::fake_map(s);
+    auto d = prepare(std::move(objs), s);
+    REQUIRE(d);
+    REQUIRE(d->size() == 2);
+    auto const& dep = (*d)[0];
+    CHECK(dep.kind == child_kind::deployment);
+    CHECK(dep.key == kube::object_key{"ns", "web"});
+    CHECK(dep.service == "web");
+    CHECK(kube::controller_uid(dep.body) == "stack-uid");
+    CHECK(dep.hash.rfind("fnv1a64:", 0) == 0);
+    CHECK(std::string(dep.body["metadata"]["annotations"][desired_hash_annotation].GetString()) ==
+          dep.hash);
+    CHECK((*d)[1].kind == child_kind::service);
+
+    std::vector<mapping::k8s_object> bad(1);
+    bad[0].api_version = "v1";
+    bad[0].kind = "PersistentVolumeClaim";
+    bad[0].name = "data";
+    bad[0].json = std::move(*json::parse("{}"));
+    auto r = prepare(std::move(bad), s);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::internal);
+}
+
+TEST_CASE("json_subset ignores extra fields and compares numbers numerically", "[unit]") {
+    auto a = parse(R"({"spec":{"replicas":2,"ports":[{"port":80}],"x":null}})");
+    CHECK(json_subset(*a, *parse(R"({"spec":{"replicas":2.0,"ports":[{"port":80,"p":"TCP"}]},)"
+                                 R"("status":{}})")));
+    CHECK_FALSE(json_subset(*a, *parse(R"({"spec":{"replicas":3,"ports":[{"port":80}]}})")));
+    CHECK_FALSE(json_subset(*a, *parse(R"({"spec":{"replicas":2,"ports":[]}})")));
+    CHECK_FALSE(json_subset(*a, *parse(R"({"spec":{"replicas":"2","ports":[{"port":80}]}})")));
+}
+
+TEST_CASE("a Service switching headless <-> cluster IP must be replaced", "[unit]") {
+    auto s = hub();
+    auto d = prepare(testing::fake_map(s), s);
+    REQUIRE(d);
+    auto const& svc = (*d)[1];
+    CHECK(needs_replace(*parse(R"({"spec":{"clusterIP":"10.0.0.3"}})"), svc));
+    CHECK_FALSE(needs_replace(*parse(R"({"spec":{"clusterIP":"None"}})"), svc));
+    CHECK_FALSE(needs_replace(*parse(R"({"spec":{"clusterIP":"10.0.0.3"}})"), (*d)[0]));
+}
