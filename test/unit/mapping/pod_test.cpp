@@ -74,10 +74,10 @@ TEST_CASE("environment sorted by name; value-less key is an error", "[unit][pod]
 TEST_CASE("healthcheck -> liveness and readiness probes", "[unit][pod][probe]") {
     auto svc = make_service("web");
     svc.healthcheck = api::health_check{{"CMD", "curl", "-f", "http://localhost"}, 10s, 90s, 3, {}};
-    auto c = canon(main_container(map_one(svc), "web"));
     auto const probe = canon(R"({"exec":{"command":["curl","-f","http://localhost"]},
         "periodSeconds":90,"timeoutSeconds":10,"failureThreshold":3})");
-    auto const& mc = main_container(map_one(svc), "web");
+    auto const r_mc = map_one(svc);
+    auto const& mc = main_container(r_mc, "web");
     CHECK(at(mc, "/livenessProbe") == probe);
     CHECK(at(mc, "/readinessProbe") == probe);  // reference: liveness only
     CHECK(at(mc, "/startupProbe") == "<absent>");
@@ -91,7 +91,8 @@ TEST_CASE("healthcheck -> liveness and readiness probes", "[unit][pod][probe]") 
     for (std::vector<std::string> none : {std::vector<std::string>{},
                                           std::vector<std::string>{"NONE"}}) {
         svc.healthcheck = api::health_check{none, 1s, 1s, 1, {}};
-        auto const& m = main_container(map_one(svc), "web");
+        auto const r_m = map_one(svc);
+        auto const& m = main_container(r_m, "web");
         CHECK(at(m, "/livenessProbe") == "<absent>");
         CHECK(at(m, "/readinessProbe") == "<absent>");
     }
@@ -101,7 +102,8 @@ TEST_CASE("healthcheck: sub-second rounds up, start_period gives a startupProbe"
           "[unit][pod][probe]") {
     auto svc = make_service("web");
     svc.healthcheck = api::health_check{{"CMD", "true"}, 500ms, 1500ms, 0, 25s};
-    auto const& m = main_container(map_one(svc), "web");
+    auto const r_m = map_one(svc);
+    auto const& m = main_container(r_m, "web");
     // reference: 0 s (truncated), which Kubernetes rejects or defaults.
     CHECK(at(m, "/livenessProbe") == canon(R"({"exec":{"command":["true"]},
         "periodSeconds":2,"timeoutSeconds":1,"failureThreshold":3})"));
@@ -177,7 +179,8 @@ TEST_CASE("reference 8.4: hostIPC, hostPID, hostname, stop_grace_period", "[unit
     svc.pid = "host";
     svc.hostname = "foo";
     svc.stop_grace_period = 100s;
-    auto const& spec = pod_spec(map_one(svc), "web");
+    auto const r_spec = map_one(svc);
+    auto const& spec = pod_spec(r_spec, "web");
     CHECK(at(spec, "/hostIPC") == "true");
     CHECK(at(spec, "/hostPID") == "true");
     CHECK(at(spec, "/hostname") == "\"foo\"");
@@ -186,7 +189,8 @@ TEST_CASE("reference 8.4: hostIPC, hostPID, hostname, stop_grace_period", "[unit
     svc.ipc = "shareable";
     svc.pid = "container:x";
     svc.stop_grace_period = 1500ms;  // reference: truncated to 1; we round up
-    auto const& spec2 = pod_spec(map_one(svc), "web");
+    auto const r_spec2 = map_one(svc);
+    auto const& spec2 = pod_spec(r_spec2, "web");
     CHECK(at(spec2, "/hostIPC") == "<absent>");
     CHECK(at(spec2, "/hostPID") == "<absent>");
     CHECK(at(spec2, "/terminationGracePeriodSeconds") == "2");
