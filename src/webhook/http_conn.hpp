@@ -35,9 +35,11 @@ private:
 
 class conn_registry {
 public:
-    // Registers `c`. At `max` open connections, evicts the oldest idle one; refuses (false) when
-    // none is idle.
-    bool admit(std::shared_ptr<conn> const& c, std::size_t max) {
+    enum class admission { admitted, admitted_after_eviction, refused };
+    // Registers `c`. At `max` open connections, evicts the oldest idle one; refuses when none is
+    // idle.
+    admission admit(std::shared_ptr<conn> const& c, std::size_t max) {
+        bool evicted = false;
         std::lock_guard lock(mutex_);
         if (list_.size() - evicting_ >= max) {
             std::shared_ptr<conn> victim;
@@ -47,7 +49,8 @@ public:
                     break;
                 }
             }
-            if (!victim) return false;
+            if (!victim) return admission::refused;
+            evicted = true;
             victim->evicting = true;
             ++evicting_;
             ++evicted_;
@@ -55,7 +58,7 @@ public:
         }
         list_.push_back(c);
         c->pos_ = std::prev(list_.end());
-        return true;
+        return evicted ? admission::admitted_after_eviction : admission::admitted;
     }
     void remove(conn& c) {
         std::lock_guard lock(mutex_);

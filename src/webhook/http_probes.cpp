@@ -89,7 +89,9 @@ struct probe_server::impl {
             }
             if (draining.load()) continue;
             auto c = std::make_shared<plain_conn>(std::move(sock));
-            if (!conns.admit(c, opts.max_connections)) continue;
+            if (conns.admit(c, opts.max_connections) == detail::conn_registry::admission::refused) {
+                continue;
+            }
             net::co_spawn(c->stream.get_executor(), session(c), net::detached);
         }
     }

@@ -57,6 +57,7 @@ struct server::impl {
     std::vector<std::thread> threads;
     gauge& open_gauge;
     counter& rejected;
+    counter& evicted;
     counter& handshake_failures;
     counter& cert_reloads;
 
@@ -68,6 +69,8 @@ struct server::impl {
           open_gauge(m.get_gauge("webhook_connections_open", "Open webhook connections.")),
           rejected(m.get_counter("webhook_connections_rejected_total",
                                  "Connections refused because the connection limit was reached.")),
+          evicted(m.get_counter("webhook_connections_evicted_total",
+                                "Idle connections closed to make room at the connection limit.")),
           handshake_failures(m.get_counter("webhook_tls_handshake_failures_total",
                                            "TLS handshakes that failed or timed out.")),
           cert_reloads(m.get_counter("webhook_certificate_reloads_total",
@@ -119,10 +122,12 @@ struct server::impl {
             }
             if (draining.load()) continue;  // `sock` closes when it goes out of scope
             auto c = std::make_shared<tls_conn>(std::move(sock), tls.current());
-            if (!conns.admit(c, opts.max_connections)) {
+            auto admitted = conns.admit(c, opts.max_connections);
+            if (admitted == detail::conn_registry::admission::refused) {
                 rejected.inc();
                 continue;
             }
+            if (admitted == detail::conn_registry::admission::admitted_after_eviction) evicted.inc();
             open_gauge.add(1);
             net::co_spawn(c->stream.get_executor(), session(c), net::detached);
         }
