@@ -1,0 +1,179 @@
+// `compose-operator convert`: see op/cli/convert.hpp.
+#include "op/cli/convert.hpp"
+
+#include "op/api/versions.hpp"
+#include "op/compose/emit.hpp"
+#include "op/compose/json_to_yaml.hpp"
+#include "op/conversion/convert.hpp"
+#include "op/util/json.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+extern char** environ;
+
+namespace op::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A DNS-1123 label from a directory or project name ("My_App" -> "my-app").
+std::string dns_label(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        auto u = static_cast<unsigned char>(c);
+        if (std::isalnum(u)) out += static_cast<char>(std::tolower(u));
+        else if (!out.empty() && out.back() != '-') out += '-';
+    }
+    while (!out.empty() && out.back() == '-') out.pop_back();
+    if (out.size() > 63) out.resize(63);
+    return out;
+}
+
+// Inlines each service's env_file entries into its environment (environment wins).
+result<void> inline_env_files(compose::project& project, file_reader const& read) {
+    for (auto& svc : project.services) {
+        for (std::size_t i = 0; i < svc.env_file.size(); ++i) {
+            auto const& f = svc.env_file[i];
+            std::string const path = fmt::format("services.{}.env_file[{}]", svc.name, i);
+            auto text = read(f.path);
+            if (!text) {
+                if (!f.required) continue;
+                return invalid(fmt::format("cannot read env file \"{}\"", f.path), path);
+            }
+            OP_TRY(auto vars, parse_env_file(*text, f.path));
+            for (auto& [k, v] : vars) svc.environment.try_emplace(k, std::move(v));
+        }
+        svc.env_file.clear();
+    }
+    return {};
+}
+
+std::optional<std::string> read_file(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) return std::nullopt;
+    return std::move(ss).str();
+}
+
+}  // namespace
+
+result<rendered> render_stack(std::vector<compose::source_file> const& files,
+                              convert_options const& options,
+                              compose::environment_map const& environment,
+                              file_reader const& read) {
+    OP_TRY(auto version, api::parse_version(options.api_version));
+    if (options.output != "yaml" && options.output != "json") {
+        return invalid("expected yaml or json, got \"" + options.output + "\"", "--output");
+    }
+    compose::load_options lo;
+    lo.environment = environment;
+    auto loaded = compose::load_files(files, lo);
+    if (!loaded) return std::move(loaded).error();
+    OP_RETURN_IF_ERROR(inline_env_files(loaded->project, read));
+    OP_TRY(auto built, conversion::from_compose(loaded->project));
+
+    rendered out;
+    for (auto const& u : loaded->unresolved) {
+        out.warnings.push_back(fmt::format("{}: variable {} is not set, using an empty string",
+                                           u.field_path, u.name));
+    }
+    for (auto const& w : loaded->warnings) out.warnings.push_back(w.field_path + ": " + w.message);
+    for (auto const& w : built.warnings) out.warnings.push_back(w.field_path + ": " + w.message);
+
+    api::stack hub;
+    hub.metadata.name = options.name;
+    if (hub.metadata.name.empty()) hub.metadata.name = dns_label(loaded->project.name);
+    if (hub.metadata.name.empty()) {
+        return invalid("cannot derive a stack name; pass --name", "--name");
+    }
+    hub.metadata.namespace_ = options.namespace_;
+    hub.spec = std::move(built.spec);
+    rapidjson::Document doc;
+    if (version == api::version::v1beta1) {
+        // The interpolated, merged project as one Compose file (the server has no environment).
+        api::v1beta1::stack s;
+        s.metadata = hub.metadata;
+        s.compose_file = compose::emit(loaded->project);
+        doc = api::encode(s);
+    } else {
+        doc = conversion::encode_from_hub(hub, version);
+    }
+    out.manifest = options.output == "json" ? json::dump_pretty(doc) + "\n"
+                                            : compose::json_to_yaml(doc);
+    return out;
+}
+
+int run_convert(convert_options const& options) {
+    auto fail = [](std::string const& msg) {
+        std::fprintf(stderr, "error: %s\n", msg.c_str());
+        return 1;
+    };
+    if (options.files.empty()) return fail("no Compose file given (-f)");
+    std::vector<compose::source_file> files;
+    for (auto const& f : options.files) {
+        auto text = read_file(f);
+        if (!text) return fail(fmt::format("cannot read {}", f));
+        files.push_back({f, std::move(*text)});
+    }
+    fs::path const dir = fs::absolute(options.files.front()).parent_path();
+
+    compose::environment_map env;
+    fs::path const dotenv = options.env_file.empty() ? dir / ".env" : fs::path(options.env_file);
+    if (auto text = read_file(dotenv)) {
+        auto vars = parse_env_file(*text, dotenv.string());
+        if (!vars) return fail(vars.error().what());
+        env = std::move(*vars);
+    } else if (!options.env_file.empty()) {
+        return fail(fmt::format("cannot read env file {}", options.env_file));
+    }
+    for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+        std::string_view kv(*e);
+        auto eq = kv.find('=');
+        if (eq != std::string_view::npos) env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
+    }
+
+    // Name default: the project's own `name:` (render_stack), else the directory's name.
+    convert_options opts = options;
+    auto reader = [&dir](std::string const& path) {
+        fs::path p(path);
+        return read_file(p.is_absolute() ? p : dir / p);
+    };
+    auto out = render_stack(files, opts, env, reader);
+    if (!out && opts.name.empty() && out.error().field_path == "--name") {
+        opts.name = dns_label(dir.filename().string());
+        out = render_stack(files, opts, env, reader);
+    }
+    if (!out) return fail(out.error().what());
+    for (auto const& w : out->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::fwrite(out->manifest.data(), 1, out->manifest.size(), stdout);
+    return 0;
+}
+
+CLI::App* add_convert_command(CLI::App& app, convert_options& options) {
+    auto* cmd = app.add_subcommand(
+        "convert", "Convert Compose file(s) into a Stack manifest for `kubectl apply` (no cluster needed)");
+    cmd->add_option("-f,--file", options.files, "Compose file; repeat to merge overrides")->required();
+    cmd->add_option("--name", options.name,
+                    "Stack name (default: the Compose project name, else the file's directory)");
+    cmd->add_option("--namespace", options.namespace_, "Namespace of the Stack");
+    cmd->add_option("--env-file", options.env_file,
+                    "Variables for interpolation (default: .env next to the first file)");
+    cmd->add_option("--api-version", options.api_version, "Stack version to write")
+        ->check(CLI::IsMember({"v1beta1", "v1beta2", "v1alpha3"}))
+        ->capture_default_str();
+    cmd->add_option("-o,--output", options.output, "Output format")
+        ->check(CLI::IsMember({"yaml", "json"}))
+        ->capture_default_str();
+    return cmd;
+}
+
+}  // namespace op::cli
