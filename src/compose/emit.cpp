@@ -12,14 +12,20 @@ namespace op::compose {
 namespace {
 
 node str(std::string s) { return node::make_scalar(std::move(s)); }
-node num(std::int64_t v) { return str(std::to_string(v)); }
-node unum(std::uint64_t v) { return str(std::to_string(v)); }
-node boolean(bool b) { return str(b ? "true" : "false"); }
-node dur(duration d) { return str(format_duration(d)); }
+// A number or boolean written plain (tag "?": YAML's non-specific plain tag).
+node plain(std::string s) {
+    node n = node::make_scalar(std::move(s));
+    n.tag = "?";
+    return n;
+}
+node num(std::int64_t v) { return plain(std::to_string(v)); }
+node unum(std::uint64_t v) { return plain(std::to_string(v)); }
+node boolean(bool b) { return plain(b ? "true" : "false"); }
+node dur(duration d) { return plain(format_duration(d)); }
 node mode_node(std::uint32_t m) {
     char buf[16];
     auto r = std::to_chars(buf, buf + sizeof buf, m, 8);
-    return str("0" + std::string(buf, r.ptr));
+    return plain("0" + std::string(buf, r.ptr));
 }
 
 class map_builder {
@@ -121,7 +127,7 @@ node to_node(update_config const& u) {
     auto ratio = [](double d) {
         char buf[64];
         auto r = std::to_chars(buf, buf + sizeof buf, d);
-        return str(std::string(buf, r.ptr));
+        return plain(std::string(buf, r.ptr));
     };
     return map_builder{}.opt("parallelism", u.parallelism, unum).opt("delay", u.delay, dur)
         .s("failure_action", u.failure_action).opt("monitor", u.monitor, dur)
@@ -304,7 +310,12 @@ void write(YAML::Emitter& e, node const& n, bool esc, bool is_key = false) {
                 }
                 text = std::move(out);
             }
-            if (needs_quotes(text) || n.quoted) e << YAML::DoubleQuoted;
+            // Values kept from the source (extensions, build, ...) keep their quoting; values
+            // built from typed fields are quoted when YAML could read them as another type.
+            bool const from_source = n.where.line != 0;
+            bool const quote = from_source ? (n.quoted || text.empty())
+                                           : (n.tag != "?" && (needs_quotes(text) || n.quoted));
+            if (quote) e << YAML::DoubleQuoted;
             e << text;
             return;
         }
