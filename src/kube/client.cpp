@@ -1,0 +1,180 @@
+#include "op/kube/client.hpp"
+
+#include "connection.hpp"
+#include "op/util/json.hpp"
+#include "op/util/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/detail/base64.hpp>
+#include <boost/beast/http.hpp>
+
+#include <fmt/format.h>
+
+namespace op::kube {
+
+namespace http = beast::http;
+
+namespace {
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t max_idle = 4;
+constexpr std::uint64_t max_body = 256u << 20;
+
+int parse_retry_after(http::fields const& f) {
+    auto it = f.find(http::field::retry_after);
+    if (it == f.end()) return -1;
+    try {
+        return std::max(0, std::stoi(std::string(it->value())));
+    } catch (std::exception const&) {
+        return 1;  // an HTTP date: just wait a little
+    }
+}
+}  // namespace
+
+void watch_cancel::cancel() {
+    cancelled_ = true;
+    if (conn_) conn_->close();
+}
+
+result<std::unique_ptr<client>> client::create(net::io_context& ioc, config cfg,
+                                               util::clock& clk) {
+    if (cfg.host.empty()) {
+        OP_TRY(auto hp, parse_server(cfg.server));
+        cfg.host = hp.host;
+        cfg.port = hp.port;
+    }
+    std::unique_ptr<client> c(new client(ioc, std::move(cfg), clk));
+    boost::system::error_code ec;
+    auto& t = c->tls_;
+    if (!c->cfg_.ca_pem.empty()) {
+        t.add_certificate_authority(net::buffer(c->cfg_.ca_pem), ec);
+        if (ec) return invalid("bad certificate-authority PEM: " + ec.message());
+    } else {
+        t.set_default_verify_paths(ec);
+    }
+    if (!c->cfg_.client_cert_pem.empty()) {
+        t.use_certificate_chain(net::buffer(c->cfg_.client_cert_pem), ec);
+        if (ec) return invalid("bad client certificate PEM: " + ec.message());
+        t.use_private_key(net::buffer(c->cfg_.client_key_pem), net::ssl::context::pem, ec);
+        if (ec) return invalid("bad client key PEM: " + ec.message());
+    }
+    return c;
+}
+
+client::client(net::io_context& ioc, config cfg, util::clock& clk)
+    : ioc_(ioc), cfg_(std::move(cfg)), clock_(&clk), tls_(net::ssl::context::tls_client),
+      limiter_(cfg_.qps, cfg_.burst, clk) {}
+
+client::~client() {
+    std::lock_guard lock(pool_mutex_);
+    for (auto& c : idle_) c->close();
+}
+
+net::awaitable<result<std::shared_ptr<detail::connection>>> client::acquire(bool fresh) {
+    if (!fresh) {
+        std::lock_guard lock(pool_mutex_);
+        if (!idle_.empty()) {
+            auto c = std::move(idle_.back());
+            idle_.pop_back();
+            co_return c;
+        }
+    }
+    auto c = std::make_shared<detail::connection>(ioc_.get_executor(), tls_);
+    auto r = co_await c->connect(cfg_, cfg_.request_timeout);
+    if (!r) co_return r.error();
+    co_return c;
+}
+
+void client::release(std::shared_ptr<detail::connection> c) {
+    std::lock_guard lock(pool_mutex_);
+    if (idle_.size() < max_idle) idle_.push_back(std::move(c));
+}
+
+net::awaitable<result<client::http_response>> client::async_do(http_request req) try {
+    auto timeout = req.opts.timeout.count() > 0 ? req.opts.timeout : cfg_.request_timeout;
+    http::request<http::string_body> msg{req.method, req.target, 11};
+    msg.set(http::field::host, cfg_.host);
+    msg.set(http::field::user_agent, cfg_.user_agent);
+    msg.set(http::field::accept, "application/json");
+    if (!req.content_type.empty()) msg.set(http::field::content_type, req.content_type);
+    if (req.opts.as && !req.opts.as->empty()) detail::add_impersonation(msg, *req.opts.as);
+    msg.keep_alive(true);
+    msg.body() = std::move(req.body);
+    msg.prepare_payload();
+
+    for (int attempt = 0;; ++attempt) {
+        if (auto d = limiter_.reserve(); d > duration::zero()) {
+            net::steady_timer t(co_await net::this_coro::executor, d);
+            co_await t.async_wait(use_tuple);
+        }
+        if (cfg_.token) {
+            auto tok = cfg_.token->token();
+            if (!tok) co_return tok.error();
+            msg.set(http::field::authorization, "Bearer " + *tok);
+        } else if (!cfg_.basic_user.empty()) {
+            std::string up = cfg_.basic_user + ":" + cfg_.basic_password;
+            std::string enc(beast::detail::base64::encoded_size(up.size()), '\0');
+            enc.resize(beast::detail::base64::encode(enc.data(), up.data(), up.size()));
+            msg.set(http::field::authorization, "Basic " + enc);
+        }
+        // A pooled connection may have been closed by the server while idle: retry once fresh.
+        result<http_response> out = internal("unset");
+        for (int fresh = 0; fresh < 2; ++fresh) {
+            auto conn = co_await acquire(fresh == 1);
+            if (!conn) co_return conn.error();
+            auto& c = **conn;
+            bool reused = c.used_;
+            c.used_ = true;
+            auto& tcp = beast::get_lowest_layer(c.stream_);
+            tcp.expires_after(timeout);
+            auto [wec, wn] = co_await http::async_write(c.stream_, msg, use_tuple);
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(max_body);
+            boost::system::error_code ec = wec;
+            if (!ec) std::tie(ec, std::ignore) = co_await http::async_read(c.stream_, c.buffer_, parser, use_tuple);
+            if (ec) {
+                c.close();
+                if (reused && fresh == 0 && ec != beast::error::timeout) continue;
+                std::string what = ec == beast::error::timeout ? "Timeout" : "ConnectionError";
+                co_return to_error(api_error{0, what, fmt::format("{} {}: {}",
+                    http::to_string(req.method), req.target, ec.message()), 0});
+            }
+            auto& res = parser.get();
+            http_response r{static_cast<int>(res.result_int()), std::move(res.body()),
+                            parse_retry_after(res)};
+            if (res.keep_alive()) release(std::move(*conn));
+            else c.close();
+            out = std::move(r);
+            break;
+        }
+        auto& r = *out;
+        bool retry_code = r.status == 429 || (r.status >= 500 && r.retry_after >= 0);
+        if (retry_code && attempt < cfg_.max_retries) {
+            int secs = std::clamp(r.retry_after < 0 ? 1 : r.retry_after, 1, 60);
+            log::debug("kube: retrying after server asked", {{"status", std::to_string(r.status)},
+                       {"retry_after", std::to_string(secs)}, {"target", req.target}});
+            net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(secs));
+            co_await t.async_wait(use_tuple);
+            continue;
+        }
+        co_return out;
+    }
+} catch (std::exception const& e) {
+    co_return internal(std::string("kube client: ") + e.what());
+}
+
+net::awaitable<result<object>> client::async_object(http_request req) {
+    auto r = co_await async_do(std::move(req));
+    if (!r) co_return r.error();
+    if (r->status < 200 || r->status >= 300) {
+        auto e = api_error_from_response(r->status, r->body);
+        e.retry_after_seconds = std::max(0, r->retry_after);
+        co_return to_error(e);
+    }
+    auto doc = json::parse(r->body, {.max_bytes = max_body, .max_depth = 256});
+    if (!doc) co_return internal("bad JSON from API server: " + doc.error().message);
+    co_return std::make_shared<rapidjson::Document const>(std::move(*doc));
+}
+
+}  // namespace op::kube

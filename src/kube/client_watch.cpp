@@ -1,0 +1,116 @@
+// The streaming watch: a dedicated connection reading chunked newline-delimited JSON.
+#include "connection.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+
+namespace op::kube {
+
+namespace http = beast::http;
+
+namespace {
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t max_line = 16u << 20;
+}  // namespace
+
+net::awaitable<result<void>> client::async_watch(
+    resource const& r, std::string ns, list_options lo,
+    std::function<result<void>(watch_event&&)> on_event, watch_cancel& cancel,
+    request_options opts) try {
+    if (cancel.cancelled()) co_return result<void>{};
+    std::string target = r.collection_path(ns) + detail::list_query(lo, true);
+    http::request<http::empty_body> msg{http::verb::get, target, 11};
+    msg.set(http::field::host, cfg_.host);
+    msg.set(http::field::user_agent, cfg_.user_agent);
+    msg.set(http::field::accept, "application/json");
+    if (opts.as && !opts.as->empty()) detail::add_impersonation(msg, *opts.as);
+    if (cfg_.token) {
+        auto tok = cfg_.token->token();
+        if (!tok) co_return tok.error();
+        msg.set(http::field::authorization, "Bearer " + *tok);
+    }
+    if (auto d = limiter_.reserve(); d > duration::zero()) {
+        net::steady_timer t(co_await net::this_coro::executor, d);
+        co_await t.async_wait(use_tuple);
+    }
+    // The connection lives on this coroutine's executor so cancel() (run there) is safe.
+    auto conn = std::make_shared<detail::connection>(co_await net::this_coro::executor, tls_);
+    cancel.conn_ = conn;
+    auto reset = [&] { cancel.conn_.reset(); };
+    auto connected = co_await conn->connect(cfg_, cfg_.request_timeout);
+    if (!connected) {
+        reset();
+        co_return cancel.cancelled() ? result<void>{} : connected;
+    }
+    auto& tcp = beast::get_lowest_layer(conn->stream_);
+    // Idle limit: the server ends the watch after timeoutSeconds and sends bookmarks meanwhile.
+    auto idle = std::chrono::seconds(lo.timeout_seconds > 0 ? lo.timeout_seconds + 60 : 1900);
+    tcp.expires_after(cfg_.request_timeout);
+    auto [wec, wn] = co_await http::async_write(conn->stream_, msg, use_tuple);
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    boost::system::error_code ec = wec;
+    if (!ec)
+        std::tie(ec, std::ignore) =
+            co_await http::async_read_header(conn->stream_, conn->buffer_, parser, use_tuple);
+    auto fail = [&](boost::system::error_code e) -> result<void> {
+        conn->close();
+        reset();
+        if (cancel.cancelled()) return {};
+        return to_error(api_error{0, e == beast::error::timeout ? "Timeout" : "ConnectionError",
+                                  "watch " + target + ": " + e.message(), 0});
+    };
+    if (ec) co_return fail(ec);
+    int status = static_cast<int>(parser.get().result_int());
+    std::array<char, 16384> buf;
+    std::string error_body;
+    line_splitter lines(max_line);
+    while (!parser.is_done()) {
+        parser.get().body().data = buf.data();
+        parser.get().body().size = buf.size();
+        tcp.expires_after(status == 200 ? idle : cfg_.request_timeout);
+        auto [rec, rn] = co_await http::async_read(conn->stream_, conn->buffer_, parser, use_tuple);
+        if (rec == http::error::need_buffer) rec = {};
+        if (rec == http::error::end_of_stream || rec == http::error::partial_message ||
+            rec == net::error::eof) {
+            break;  // server closed mid-stream: the caller re-watches
+        }
+        if (rec) co_return fail(rec);
+        std::string_view got(buf.data(), buf.size() - parser.get().body().size);
+        if (status != 200) {
+            if (error_body.size() < 65536) error_body.append(got);
+            continue;
+        }
+        auto ls = lines.feed(got);
+        if (!ls) {
+            conn->close();
+            reset();
+            co_return ls.error();
+        }
+        for (auto& l : *ls) {
+            auto ev = parse_watch_event(l);
+            if (!ev) {
+                conn->close();
+                reset();
+                co_return ev.error();
+            }
+            if (auto h = on_event(std::move(*ev)); !h) {
+                conn->close();
+                reset();
+                co_return h;
+            }
+        }
+    }
+    conn->close();
+    reset();
+    if (status != 200) co_return to_error(api_error_from_response(status, error_body));
+    co_return result<void>{};
+} catch (std::exception const& e) {
+    co_return internal(std::string("kube watch: ") + e.what());
+}
+
+}  // namespace op::kube

@@ -1,0 +1,55 @@
+#include "op/kube/watch.hpp"
+
+#include "op_catch.hpp"
+
+using namespace op::kube;
+
+TEST_CASE("line splitter: lines split across chunks in any place", "[unit]") {
+    std::string stream =
+        "{\"type\":\"ADDED\",\"object\":{\"metadata\":{\"name\":\"a\",\"resourceVersion\":\"1\"}}}\n"
+        "{\"type\":\"BOOKMARK\",\"object\":{\"metadata\":{\"resourceVersion\":\"7\"}}}\r\n\n";
+    for (std::size_t step = 1; step <= stream.size(); ++step) {
+        line_splitter s(1024);
+        std::vector<std::string> all;
+        for (std::size_t i = 0; i < stream.size(); i += step) {
+            auto r = s.feed(std::string_view(stream).substr(i, step));
+            REQUIRE(r);
+            for (auto& l : *r) all.push_back(std::move(l));
+        }
+        REQUIRE(all.size() == 2);
+        CHECK(s.pending() == 0);
+        auto ev = parse_watch_event(all[1]);
+        REQUIRE(ev);
+        CHECK(ev->type == watch_event_type::bookmark);
+        CHECK(meta_string(*ev->obj, "resourceVersion") == "7");
+    }
+}
+
+TEST_CASE("line splitter: an oversize line fails", "[unit]") {
+    line_splitter s(16);
+    REQUIRE(s.feed("0123456789"));
+    auto r = s.feed("0123456789\n");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == op::errc::invalid);
+    line_splitter ok(16);
+    auto r2 = ok.feed("0123456789abcdef\n");  // exactly at the limit
+    REQUIRE(r2);
+    CHECK(r2->size() == 1);
+}
+
+TEST_CASE("watch events: types, bad input, error status", "[unit]") {
+    auto added = parse_watch_event(R"({"type":"MODIFIED","object":{"metadata":{"name":"x"}}})");
+    REQUIRE(added);
+    CHECK(added->type == watch_event_type::modified);
+    CHECK_FALSE(parse_watch_event("not json"));
+    CHECK_FALSE(parse_watch_event(R"({"type":"WHAT","object":{}})"));
+    CHECK_FALSE(parse_watch_event(R"({"type":"ADDED"})"));
+    CHECK_FALSE(parse_watch_event(R"({"type":1,"object":{}})"));
+    auto err = parse_watch_event(
+        R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 5 (9)"}})");
+    REQUIRE(err);
+    CHECK(err->type == watch_event_type::error);
+    auto ae = watch_error(*err);
+    CHECK(ae.http_code == 410);
+    CHECK(is_gone(to_error(ae)));
+}

@@ -1,0 +1,143 @@
+#include "op/kube/workqueue.hpp"
+
+#include "op_catch.hpp"
+
+using namespace std::chrono_literals;
+using op::kube::workqueue;
+
+namespace {
+// A limiter that always says zero, so tests see pure queue semantics.
+struct zero_limiter : op::kube::rate_limiter {
+    op::kube::duration when(std::string const&) override { return {}; }
+    void forget(std::string const&) override {}
+    int num_requeues(std::string const&) override { return 0; }
+};
+}  // namespace
+
+TEST_CASE("workqueue: duplicates collapse and order is FIFO", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add("a");
+    q.add("b");
+    q.add("a");
+    CHECK(q.len() == 2);
+    CHECK(q.try_get() == "a");
+    CHECK(q.try_get() == "b");
+    CHECK_FALSE(q.try_get());
+}
+
+TEST_CASE("workqueue: a key in flight is not handed out twice and is re-queued after done", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add("a");
+    auto k = q.try_get();
+    REQUIRE(k == "a");
+    q.add("a");  // re-added while processing
+    CHECK(q.len() == 0);
+    CHECK_FALSE(q.try_get());  // not given to a second worker
+    q.add("a");  // still one pending re-add
+    q.done("a");
+    CHECK(q.len() == 1);
+    CHECK(q.try_get() == "a");
+    q.done("a");
+    CHECK_FALSE(q.try_get());
+}
+
+TEST_CASE("workqueue: done without re-add leaves nothing", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add("x");
+    REQUIRE(q.try_get() == "x");
+    q.done("x");
+    CHECK(q.len() == 0);
+    CHECK_FALSE(q.try_get());
+}
+
+TEST_CASE("workqueue: add_after waits for the clock; earliest add_after wins", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add_after("a", 10s);
+    q.add_after("a", 5s);
+    q.add_after("a", 20s);
+    CHECK(q.delayed_len() == 1);
+    CHECK_FALSE(q.try_get());
+    clk.advance(4s);
+    CHECK_FALSE(q.try_get());
+    clk.advance(1s);
+    CHECK(q.try_get() == "a");
+    q.done("a");
+    clk.advance(30s);
+    CHECK_FALSE(q.try_get());  // superseded entries do not fire again
+    q.add_after("b", 0s);      // no delay: immediate
+    CHECK(q.try_get() == "b");
+}
+
+TEST_CASE("workqueue: delayed key already queued collapses", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add("a");
+    q.add_after("a", 1s);
+    clk.advance(2s);
+    CHECK(q.try_get() == "a");
+    CHECK_FALSE(q.try_get());
+}
+
+TEST_CASE("workqueue: rate limited requeues back off exponentially; forget resets", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);  // default controller limiter
+    q.add_rate_limited("k");  // 5 ms
+    CHECK(q.num_requeues("k") == 1);
+    CHECK_FALSE(q.try_get());
+    clk.advance(5ms);
+    REQUIRE(q.try_get() == "k");
+    q.done("k");
+    q.add_rate_limited("k");  // 10 ms
+    clk.advance(9ms);
+    CHECK_FALSE(q.try_get());
+    clk.advance(1ms);
+    REQUIRE(q.try_get() == "k");
+    q.done("k");
+    CHECK(q.num_requeues("k") == 2);
+    q.forget("k");
+    CHECK(q.num_requeues("k") == 0);
+}
+
+TEST_CASE("workqueue: shut down returns queued keys, then nullopt; adds ignored", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk, std::make_unique<zero_limiter>());
+    q.add("a");
+    q.shut_down();
+    q.add("b");
+    CHECK(q.shutting_down());
+    CHECK(q.get() == "a");
+    CHECK_FALSE(q.get());  // does not block once shut down
+}
+
+TEST_CASE("workqueue: shut_down_with_drain waits for in-flight keys", "[unit]") {
+    // One thread is unavoidable here: drain must block until done() is called.
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    q.add("a");
+    REQUIRE(q.get() == "a");
+    std::atomic<bool> drained{false};
+    std::thread t([&] {
+        q.shut_down_with_drain();
+        drained = true;
+    });
+    std::this_thread::sleep_for(20ms);
+    CHECK_FALSE(drained.load());
+    q.done("a");
+    t.join();
+    CHECK(drained.load());
+}
+
+TEST_CASE("workqueue: get blocks until a key is added", "[unit]") {
+    op::util::manual_clock clk;
+    workqueue q(clk);
+    std::thread t([&] {
+        std::this_thread::sleep_for(10ms);
+        q.add("late");
+    });
+    CHECK(q.get() == "late");
+    t.join();
+}
