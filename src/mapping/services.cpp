@@ -129,8 +129,13 @@ result<std::vector<k8s_object>> services(service_ctx const& ctx) {
                                    path + ".published");
             }
             auto name = std::to_string(p.published) + "-" + lower(proto);
-            auto np = node_port ? std::optional<std::uint32_t>(p.published) : std::nullopt;
-            published.PushBack(port(name, np, p.published, p.target, proto, a), a);
+            // nodePort equals the published port in NodePort mode (written as two calls: GCC 12
+            // at -O2 warns "maybe uninitialized" about an optional built with ?:).
+            if (node_port) {
+                published.PushBack(port(name, p.published, p.published, p.target, proto, a), a);
+            } else {
+                published.PushBack(port(name, std::nullopt, p.published, p.target, proto, a), a);
+            }
         } else if (seen_random.emplace(p.target, proto).second) {
             auto name = std::to_string(p.target) + "-" + lower(proto);
             random.PushBack(port(name, std::nullopt, p.target, p.target, proto, a), a);
