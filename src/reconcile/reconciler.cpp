@@ -5,7 +5,6 @@
 #include "op/util/json.hpp"
 #include "op/util/log.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -156,8 +155,11 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
         auto const detail = api ? api->message : e.message;
         auto const what = fmt::format("{} {}", kind_name(kind), key.str());
         if (e.code == errc::terminal) {
-            auto const retry = std::chrono::duration_cast<std::chrono::seconds>(
-                options_.forbidden_retry);
+            auto const secs = std::chrono::duration_cast<std::chrono::seconds>(
+                                  options_.forbidden_retry)
+                                  .count();
+            auto const retry =
+                secs % 60 == 0 ? fmt::format("{}m", secs / 60) : fmt::format("{}s", secs);
             return stalled(p, "Forbidden",
                            fmt::format("{} cannot {} {} in namespace {} ({}): grant {} that right "
                                        "(for example a RoleBinding to the ClusterRole edit in "
@@ -250,7 +252,10 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
 result<requeue> stack_reconciler::stalled(pass& p, std::string reason, std::string message,
                                           requeue next) {
     if (p.hub && p.services.empty()) p.services = observed_services(*p.hub, p.owned);
-    log::warn("stack stalled", {{"stack", p.key.str()}, {"reason", reason}, {"message", message}});
+    auto const* old = p.previous ? find_condition(*p.previous, api::condition_stalled) : nullptr;
+    bool const known = old && old->status == "True" && old->message == message;
+    log::write(known ? log::level::debug : log::level::warn, "stack stalled",
+               {{"stack", p.key.str()}, {"reason", reason}, {"message", message}});
     return finish(p, stall{std::move(reason), std::move(message)}, next);
 }
 

@@ -243,6 +243,7 @@ TEST_CASE("403 stalls with the forbidden message and retries slowly", "[unit]") 
     CHECK(cond(s, "Stalled") == "True/Forbidden");
     CHECK(s.message.rfind("user alice cannot apply deployments.apps in namespace ns", 0) == 0);
     CHECK(s.message.find("grant user alice") != std::string::npos);
+    CHECK(s.message.find("retried every 5m") != std::string::npos);
     REQUIRE(f.events.lines.size() == 1);
     CHECK(f.events.lines[0].rfind("Warning Forbidden: user alice cannot", 0) == 0);
     // The slow retry still fails: the apply is tried, nothing else is written or emitted.
