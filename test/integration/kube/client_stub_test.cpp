@@ -100,7 +100,7 @@ TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothi
                     true};
         }
         if (w == 2)  // resumed from 11, which the server has compacted
-            return {200, "", {}, stub::chunked({R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 11 (19)"}})" "\n"}, true)};
+            return {200, "", {}, stub::chunked({R"x({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 11 (19)"}})x" "\n"}, true)};
         return {200, "", {}, stub::chunked({R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"21"}}})" "\n"}, false)};
     });
     boost::asio::io_context ioc;

@@ -46,7 +46,7 @@ TEST_CASE("watch events: types, bad input, error status", "[unit]") {
     CHECK_FALSE(parse_watch_event(R"({"type":"ADDED"})"));
     CHECK_FALSE(parse_watch_event(R"({"type":1,"object":{}})"));
     auto err = parse_watch_event(
-        R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 5 (9)"}})");
+        R"x({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old resource version: 5 (9)"}})x");
     REQUIRE(err);
     CHECK(err->type == watch_event_type::error);
     auto ae = watch_error(*err);
