@@ -2,9 +2,11 @@
 // The reconciler's ports (ports.hpp) implemented with the real kube client and informer stores.
 // main.cpp builds one of each and hands them to stack_reconciler; tests use fakes instead.
 #include "op/kube/client.hpp"
+#include "op/kube/events.hpp"
+#include "op/kube/informer.hpp"
 #include "op/kube/store.hpp"
+#include "op/reconcile/handlers.hpp"
 #include "op/reconcile/ports.hpp"
-#include "op/util/clock.hpp"
 
 #include <chrono>
 #include <map>
@@ -58,27 +60,21 @@ private:
     kube::client& client_;
 };
 
-// The events.k8s.io/v1 Event body for `stack` (reportingController
-// compose.docker.com/compose-operator, action Reconcile, note capped at 1 kB, eventTime with
-// microseconds from `now`, a unique name "<stack>.<hex nanoseconds>").
-[[nodiscard]] std::string event_body(rapidjson::Value const& stack, event_type type,
-                                     std::string_view reason, std::string_view message,
-                                     std::chrono::system_clock::time_point now,
-                                     std::string_view instance);
-
-// Creates Events with the operator's own identity; failures are logged, never returned.
-class client_event_recorder final : public event_recorder {
+// Records through the kube module's deduplicating, asynchronous Event recorder (events.k8s.io/v1
+// with series), as the operator, action "Reconcile". Never blocks, never fails a reconcile.
+class kube_event_recorder final : public event_recorder {
 public:
-    // `instance` is reportingInstance (the pod name, or the host name).
-    client_event_recorder(kube::client& c, util::clock& clk, std::string instance)
-        : client_(c), clock_(clk), instance_(std::move(instance)) {}
+    explicit kube_event_recorder(kube::event_recorder& recorder) : recorder_(recorder) {}
     void record(kube::object const& stack, event_type type, std::string_view reason,
                 std::string_view message) override;
 
 private:
-    kube::client& client_;
-    util::clock& clock_;
-    std::string instance_;
+    kube::event_recorder& recorder_;
 };
+
+// Informer handlers (kube::informer::add_handler) that feed event_handlers: one for the Stack
+// informer, one to register on every children informer.
+[[nodiscard]] kube::event_handler stack_event_handler(event_handlers& h);
+[[nodiscard]] kube::event_handler child_event_handler(event_handlers& h);
 
 }  // namespace op::reconcile

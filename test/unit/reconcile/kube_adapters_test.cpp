@@ -8,24 +8,19 @@
 using namespace op;
 using namespace op::reconcile;
 
-TEST_CASE("event_body is an events.k8s.io/v1 Event regarding the stack", "[unit]") {
-    auto stack = testing::parse(testing::stack_json({{"web"}}));
-    auto const now = std::chrono::sys_days{std::chrono::year{2026} / 2 / 3} +
-                     std::chrono::microseconds(1'500'042);
-    auto ev = testing::parse(event_body(*stack, event_type::warning, "Forbidden",
-                                        std::string(2000, 'x'), now, "pod-1"));
-    auto const& e = *ev;
-    CHECK(std::string(e["apiVersion"].GetString()) == "events.k8s.io/v1");
-    CHECK(std::string(e["type"].GetString()) == "Warning");
-    CHECK(std::string(e["reason"].GetString()) == "Forbidden");
-    CHECK(std::string(e["eventTime"].GetString()) == "2026-02-03T00:00:01.500042Z");
-    CHECK(std::string(e["note"].GetString()).size() == 1024);
-    CHECK(std::string(e["metadata"]["namespace"].GetString()) == "ns");
-    CHECK(std::string(e["metadata"]["name"].GetString()).rfind("app.", 0) == 0);
-    CHECK(std::string(e["regarding"]["uid"].GetString()) == "stack-uid");
-    CHECK(std::string(e["regarding"]["kind"].GetString()) == "Stack");
-    CHECK(std::string(e["reportingController"].GetString()) ==
-          "compose.docker.com/compose-operator");
+TEST_CASE("informer handlers feed the workqueue through event_handlers", "[unit]") {
+    util::manual_clock clock;
+    kube::workqueue q(clock);
+    event_handlers h(q);
+    auto stack_h = stack_event_handler(h);
+    auto child_h = child_event_handler(h);
+    stack_h.on_add(testing::parse(R"({"metadata":{"name":"app","namespace":"ns"}})"));
+    child_h.on_delete(testing::parse(
+        R"({"metadata":{"name":"web","namespace":"other","ownerReferences":[{"apiVersion":)"
+        R"("compose.docker.com/v1beta2","kind":"Stack","name":"s2","uid":"u","controller":true}]}})"));
+    CHECK(q.try_get() == std::optional<std::string>("ns/app"));
+    CHECK(q.try_get() == std::optional<std::string>("other/s2"));
+    CHECK_FALSE(q.try_get());
 }
 
 TEST_CASE("store_cache lists labelled children of one namespace", "[unit]") {
