@@ -155,9 +155,10 @@ TEST_CASE("serve_admission echoes the uid and encodes patches", "[unit][webhook]
 }
 
 TEST_CASE("denied and errored answers", "[unit][webhook]") {
-    auto d = parse(serve_admission(fixture("admission_create.json"), [](auto const&) {
+    auto denied_doc = parse(serve_admission(fixture("admission_create.json"), [](auto const&) {
         return denied("spec.services[0].image: required", 422);
-    }, false).body)["response"].GetObject();
+    }, false).body);
+    auto d = denied_doc["response"].GetObject();
     CHECK_FALSE(d["allowed"].GetBool());
     CHECK(d["status"]["code"].GetInt() == 422);
     CHECK(std::string(d["status"]["reason"].GetString()) == "Invalid");
@@ -168,7 +169,8 @@ TEST_CASE("denied and errored answers", "[unit][webhook]") {
     CHECK_FALSE(e.allowed);
     CHECK(e.code == 500);
     CHECK(e.message == "bug");
-    auto a = parse(encode_admission_review(allowed()))["response"].GetObject();
+    auto allowed_doc = parse(encode_admission_review(allowed()));
+    auto a = allowed_doc["response"].GetObject();
     CHECK(a["allowed"].GetBool());
     CHECK_FALSE(a.HasMember("patch"));
 }
