@@ -179,7 +179,8 @@ def root(spec):
     return {"openAPIV3Schema": obj("A Docker Compose application run by compose-operator.", {
         "apiVersion": s("APIVersion of this representation of the object."),
         "kind": s("Kind: Stack."),
-        "metadata": dict(type="object", description="Standard object metadata."),
+        # The API server allows nothing but `type` here (not even a description).
+        "metadata": dict(type="object"),
         "spec": spec,
         "status": STATUS,
     })}
