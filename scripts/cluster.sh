@@ -4,7 +4,8 @@
 #
 #   scripts/cluster.sh up                 build (cached) and start; returns when /readyz answers and
 #                                         the node is Ready; prints how long each step took
-#   scripts/cluster.sh down               stop exactly the processes `up` started, remove state
+#   scripts/cluster.sh down               stop exactly the processes `up` (and scripts/operator.sh)
+#                                         started, remove state
 #   scripts/cluster.sh status             what runs, with PIDs and RSS
 #   scripts/cluster.sh env                `export` lines for KUBECONFIG and PATH (eval "$(... env)")
 #   scripts/cluster.sh restart-apiserver  stop and start kube-apiserver (for watch-resilience tests)
@@ -255,9 +256,9 @@ cmd_up() {
 cmd_down() {
     local quiet=${1:-}
     local n
-    for n in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$n"; done
-    rm -rf "$DIR/etcd" "$DIR/pids" "$DIR/logs" "$DIR/pvs.yaml"
-    # Also stop an operator the demo started, if its PID was recorded here.
+    # The operator first (scripts/operator.sh records its PID here), then the control plane.
+    for n in compose-operator kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$n"; done
+    rm -rf "$DIR/etcd" "$DIR/pids" "$DIR/logs" "$DIR/pvs.yaml" "$DIR/operator"
     [ -z "$quiet" ] && log "down"
     return 0
 }

@@ -28,7 +28,7 @@ kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout
 
 if "$OPBIN" run --help >/dev/null 2>&1; then
     say "operator"
-    bash scripts/operator.sh start
+    OP_BIN=$OPBIN bash scripts/operator.sh start
 fi
 
 say "example stacks"
