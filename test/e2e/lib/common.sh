@@ -39,3 +39,18 @@ finish() {
     echo "$PASSES passed, $FAILS failed"
     [ "$FAILS" -eq 0 ]
 }
+
+# The operator under test (scripts/operator.sh with the binary CTest built).
+operator() { OP_BIN=${OP_BIN:-$ROOT/build/src/compose-operator} bash "$ROOT/scripts/operator.sh" "$@"; }
+# grant <user> <namespace> <resources> <verbs>: a Role and RoleBinding (names derived from the user).
+grant() {
+    local user=$1 ns=$2 res=$3 verbs=$4 name="e2e-$1-$RANDOM"
+    kubectl -n "$ns" create role "$name" --verb="$verbs" --resource="$res" >/dev/null
+    kubectl -n "$ns" create rolebinding "$name" --role="$name" --user="$user" >/dev/null
+}
+# The value of an annotation of a stack (jsonpath needs dots escaped).
+annotation() { kubectl -n "$1" get "stack/$2" -o "jsonpath={.metadata.annotations.${3//./\\.}}"; }
+# contains <text> <part>...: true when text holds every part.
+contains() { local t=$1 p; shift; for p in "$@"; do [[ $t == *"$p"* ]] || return 1; done; }
+# lacks <text> <part>: true when text does not hold part.
+lacks() { [[ $1 != *"$2"* ]]; }

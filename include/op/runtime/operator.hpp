@@ -1,0 +1,57 @@
+#pragma once
+// The runtime module: the operator process (`compose-operator run`), assembled from the modules.
+//
+// Start order (style.md 2.2, rule 6): probes; certificates and the owner-signing key (Secrets in
+// the operator's namespace, made when absent); the webhook server (before any cache syncs, since
+// the API server needs our conversion webhook to list Stacks); webhook registration (CA bundle
+// and clientConfig into the CRD and both webhook configurations); then leader election, and on
+// the leader only: informers for Stacks and their children, wait for sync, N reconcile workers.
+// Stop in reverse on the first SIGTERM/SIGINT, with a deadline; a second signal exits at once.
+// Readiness (/readyz) turns true once the webhook serves and, on the leader, the caches synced.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace op::runtime {
+
+struct run_options {
+    std::string kubeconfig;          // empty: KUBECONFIG, ~/.kube/config, then in-cluster
+    std::string context;
+    std::string watch_namespace;     // empty: all namespaces
+    std::string operator_namespace;  // Secrets and the Lease live here (default: $POD_NAMESPACE or compose-operator)
+    int workers = 4;
+    std::string default_service_type = "LoadBalancer";  // or NodePort
+    std::string impersonation = "owner";                 // or none
+    bool leader_elect = false;
+    std::chrono::milliseconds lease_duration{15'000};
+    std::chrono::milliseconds renew_deadline{10'000};
+    std::chrono::milliseconds retry_period{2'000};
+    std::string cert_dir = "/tmp/k8s-webhook-server/serving-certs";
+    std::string webhook_address = "0.0.0.0";
+    int webhook_port = 9443;
+    std::string probe_address = "0.0.0.0";
+    int probe_port = 8080;
+    // How the API server reaches the webhooks: a Service "namespace/name" (in cluster) or, when
+    // webhook_host is set, the URL https://<webhook_host>:<webhook_port> (local clusters).
+    std::string webhook_service = "compose-operator/compose-operator-webhook";
+    std::string webhook_host;
+    bool manage_webhooks = true;     // write clientConfig and caBundle into the CRD and configurations
+    std::size_t body_limit = 3u << 20;
+    int webhook_threads = 2;
+    double qps = 50;
+    int burst = 100;
+    std::chrono::seconds shutdown_timeout{15};
+    std::chrono::seconds forbidden_retry{300};  // requeue of a stack stalled on 403
+    std::string log_level = "info";
+    std::string log_format = "text";
+};
+
+// Registers `run` on `app`, filling `opts` from its flags. Returns the subcommand.
+CLI::App* add_run_command(CLI::App& app, run_options& opts);
+
+// Runs the operator until SIGTERM/SIGINT (or lost leadership). Returns the process exit code;
+// logs one clear line and returns non-zero on bad configuration.
+[[nodiscard]] int run(run_options const& opts);
+
+}  // namespace op::runtime

@@ -1,0 +1,238 @@
+#include "op/util/base64.hpp"
+#include "op/util/json.hpp"
+#include "op/util/log.hpp"
+#include "parts.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace op::runtime {
+namespace {
+
+constexpr char const* cert_secret = "compose-operator-webhook-cert";
+constexpr char const* key_secret = "compose-operator-owner-key";
+constexpr char const* field_manager = "compose-operator";
+kube::resource const secrets{"", "v1", "secrets", true};
+
+std::string read_file(std::filesystem::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+// The decoded value of data[key] of a Secret, or "" when absent or not base64.
+std::string secret_value(rapidjson::Value const& secret, std::string_view key) {
+    auto const* data = json::find(secret, "data");
+    auto const* v = data != nullptr ? json::find(*data, key) : nullptr;
+    if (v == nullptr || !v->IsString()) return {};
+    auto bytes = base64::decode({v->GetString(), v->GetStringLength()});
+    return bytes ? *bytes : std::string{};
+}
+
+std::string secret_body(run_options const& o, std::string_view name, std::string_view type,
+                        std::vector<std::pair<std::string, std::string>> const& data) {
+    rapidjson::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember("apiVersion", "v1", a);
+    d.AddMember("kind", "Secret", a);
+    rapidjson::Value meta(rapidjson::kObjectType);
+    meta.AddMember("name", json::string_value(name, a), a);
+    meta.AddMember("namespace", json::string_value(o.operator_namespace, a), a);
+    rapidjson::Value labels(rapidjson::kObjectType);
+    labels.AddMember("app.kubernetes.io/managed-by", "compose-operator", a);
+    meta.AddMember("labels", labels, a);
+    d.AddMember("metadata", meta, a);
+    d.AddMember("type", json::string_value(type, a), a);
+    rapidjson::Value values(rapidjson::kObjectType);
+    for (auto const& [k, v] : data) values.AddMember(json::string_value(k, a), json::string_value(base64::encode(v), a), a);
+    d.AddMember("data", values, a);
+    return json::dump(d);
+}
+
+// The Secret `name`, created from `make()` when absent. A concurrent creator wins: on
+// AlreadyExists the stored Secret is read back, so every replica ends up with the same content.
+template <class Make>
+result<kube::object> get_or_create_secret(kube::client& c, run_options const& o, std::string const& name,
+                                          Make make) {
+    auto got = c.get(secrets, o.operator_namespace, name);
+    if (got) return got;
+    if (got.error().code != errc::not_found) {
+        return error{got.error().code,
+                     fmt::format("reading Secret {}/{}: {} (does the namespace exist and may the operator read it?)",
+                                 o.operator_namespace, name, got.error().what()),
+                     {}};
+    }
+    OP_TRY(std::string body, make());
+    auto created = c.create(secrets, o.operator_namespace, body);
+    if (created) {
+        log::info("created secret", {{"secret", o.operator_namespace + "/" + name}});
+        return created;
+    }
+    if (created.error().code == errc::conflict) return c.get(secrets, o.operator_namespace, name);
+    return error{created.error().code,
+                 fmt::format("creating Secret {}/{}: {}", o.operator_namespace, name, created.error().what()), {}};
+}
+
+std::pair<std::string, std::string> split_service(std::string const& ns_name) {
+    auto slash = ns_name.find('/');
+    if (slash == std::string::npos) return {"compose-operator", ns_name};
+    return {ns_name.substr(0, slash), ns_name.substr(slash + 1)};
+}
+
+rapidjson::Value client_config(run_options const& o, std::string const& path, std::string const& ca_pem,
+                               bool null_other, rapidjson::Document::AllocatorType& a) {
+    rapidjson::Value cc(rapidjson::kObjectType);
+    if (!o.webhook_host.empty()) {
+        cc.AddMember("url", json::string_value(fmt::format("https://{}:{}{}", o.webhook_host, o.webhook_port, path), a), a);
+        if (null_other) cc.AddMember("service", rapidjson::Value(), a);
+    } else {
+        auto [ns, name] = split_service(o.webhook_service);
+        rapidjson::Value svc(rapidjson::kObjectType);
+        svc.AddMember("namespace", json::string_value(ns, a), a);
+        svc.AddMember("name", json::string_value(name, a), a);
+        svc.AddMember("path", json::string_value(path, a), a);
+        svc.AddMember("port", 443, a);
+        cc.AddMember("service", svc, a);
+        if (null_other) cc.AddMember("url", rapidjson::Value(), a);
+    }
+    if (!ca_pem.empty()) cc.AddMember("caBundle", json::string_value(base64::encode(ca_pem), a), a);
+    return cc;
+}
+
+// One MutatingWebhookConfiguration or ValidatingWebhookConfiguration (same content as
+// manifests/50-webhooks.yaml, with clientConfig filled in).
+std::string webhook_configuration(run_options const& o, bool mutating, std::string const& ca_pem) {
+    rapidjson::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    d.AddMember("apiVersion", "admissionregistration.k8s.io/v1", a);
+    d.AddMember("kind", rapidjson::StringRef(mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration"), a);
+    rapidjson::Value meta(rapidjson::kObjectType);
+    meta.AddMember("name", "compose-operator", a);
+    rapidjson::Value labels(rapidjson::kObjectType);
+    labels.AddMember("app.kubernetes.io/name", "compose-operator", a);
+    meta.AddMember("labels", labels, a);
+    d.AddMember("metadata", meta, a);
+
+    rapidjson::Value hook(rapidjson::kObjectType);
+    hook.AddMember("name", rapidjson::StringRef(mutating ? "owner.stacks.compose.docker.com" : "validate.stacks.compose.docker.com"), a);
+    rapidjson::Value review_versions(rapidjson::kArrayType);
+    review_versions.PushBack("v1", a);
+    hook.AddMember("admissionReviewVersions", review_versions, a);
+    hook.AddMember("clientConfig", client_config(o, mutating ? "/mutate" : "/validate", ca_pem, false, a), a);
+    rapidjson::Value rule(rapidjson::kObjectType);
+    rapidjson::Value ops(rapidjson::kArrayType);
+    ops.PushBack("CREATE", a).PushBack("UPDATE", a);
+    rule.AddMember("operations", ops, a);
+    rapidjson::Value groups(rapidjson::kArrayType);
+    groups.PushBack("compose.docker.com", a);
+    rule.AddMember("apiGroups", groups, a);
+    rapidjson::Value versions(rapidjson::kArrayType);
+    versions.PushBack("v1beta1", a).PushBack("v1beta2", a).PushBack("v1alpha3", a);
+    rule.AddMember("apiVersions", versions, a);
+    rapidjson::Value resources(rapidjson::kArrayType);
+    resources.PushBack("stacks", a);
+    rule.AddMember("resources", resources, a);
+    rapidjson::Value rules(rapidjson::kArrayType);
+    rules.PushBack(rule, a);
+    hook.AddMember("rules", rules, a);
+    hook.AddMember("matchPolicy", "Exact", a);
+    hook.AddMember("failurePolicy", "Fail", a);
+    hook.AddMember("sideEffects", "None", a);
+    hook.AddMember("timeoutSeconds", 5, a);
+    if (mutating) hook.AddMember("reinvocationPolicy", "IfNeeded", a);
+    rapidjson::Value hooks(rapidjson::kArrayType);
+    hooks.PushBack(hook, a);
+    d.AddMember("webhooks", hooks, a);
+    return json::dump(d);
+}
+
+}  // namespace
+
+result<std::string> ensure_serving_cert(kube::client& c, run_options const& o) {
+    std::filesystem::path dir = o.cert_dir;
+    if (webhook::has_certs(dir)) {
+        log::info("using mounted serving certificate", {{"dir", o.cert_dir}});
+        std::error_code ec;
+        return std::filesystem::exists(dir / "ca.crt", ec) ? read_file(dir / "ca.crt") : std::string{};
+    }
+    auto [svc_ns, svc_name] = split_service(o.webhook_service);
+    OP_TRY(auto secret, get_or_create_secret(c, o, cert_secret, [&]() -> result<std::string> {
+        webhook::cert_request req;
+        req.service = svc_name;
+        req.namespace_ = svc_ns;
+        if (!o.webhook_host.empty() && o.webhook_host != "127.0.0.1") {
+            bool ip = o.webhook_host.find_first_not_of("0123456789.:") == std::string::npos;
+            (ip ? req.extra_ips : req.extra_dns).push_back(o.webhook_host);
+        }
+        OP_TRY(auto b, webhook::generate_certs(req));
+        return secret_body(o, cert_secret, "kubernetes.io/tls",
+                           {{"tls.crt", b.cert_pem}, {"tls.key", b.key_pem}, {"ca.crt", b.ca_cert_pem}});
+    }));
+    webhook::cert_bundle bundle;
+    bundle.cert_pem = secret_value(*secret, "tls.crt");
+    bundle.key_pem = secret_value(*secret, "tls.key");
+    bundle.ca_cert_pem = secret_value(*secret, "ca.crt");
+    if (bundle.cert_pem.empty() || bundle.key_pem.empty() || bundle.ca_cert_pem.empty()) {
+        return invalid(fmt::format("Secret {}/{} lacks tls.crt, tls.key or ca.crt; delete it so the operator "
+                                   "makes a new one", o.operator_namespace, cert_secret));
+    }
+    OP_RETURN_IF_ERROR(webhook::write_cert_dir(dir, bundle));
+    return bundle.ca_cert_pem;
+}
+
+result<webhook::hmac_key> ensure_owner_key(kube::client& c, run_options const& o) {
+    OP_TRY(auto secret, get_or_create_secret(c, o, key_secret, [&]() -> result<std::string> {
+        OP_TRY(auto k, webhook::hmac_key::generate());
+        return secret_body(o, key_secret, "Opaque", {{"key", std::string(k.bytes())}});
+    }));
+    return webhook::hmac_key::from_bytes(secret_value(*secret, "key"));
+}
+
+result<void> register_webhooks(kube::client& c, run_options const& o, std::string const& ca_pem) {
+    // The CRD: conversion strategy Webhook pointing here. A merge patch, so the rest of the CRD
+    // (schemas, owned by whoever applied crds/) is untouched; the other clientConfig form is nulled.
+    {
+        rapidjson::Document d(rapidjson::kObjectType);
+        auto& a = d.GetAllocator();
+        rapidjson::Value webhook(rapidjson::kObjectType);
+        rapidjson::Value versions(rapidjson::kArrayType);
+        versions.PushBack("v1", a);
+        webhook.AddMember("conversionReviewVersions", versions, a);
+        webhook.AddMember("clientConfig", client_config(o, "/convert", ca_pem, true, a), a);
+        rapidjson::Value conversion(rapidjson::kObjectType);
+        conversion.AddMember("strategy", "Webhook", a);
+        conversion.AddMember("webhook", webhook, a);
+        rapidjson::Value spec(rapidjson::kObjectType);
+        spec.AddMember("conversion", conversion, a);
+        d.AddMember("spec", spec, a);
+        auto patched = c.patch({"apiextensions.k8s.io", "v1", "customresourcedefinitions", false}, "",
+                               "stacks.compose.docker.com", kube::patch_type::merge, json::dump(d));
+        if (!patched) {
+            return error{patched.error().code,
+                         fmt::format("pointing the Stack CRD's conversion webhook here: {} (install crds/ first)",
+                                     patched.error().what()),
+                         {}};
+        }
+    }
+    for (bool mutating : {true, false}) {
+        kube::resource r{"admissionregistration.k8s.io", "v1",
+                         mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations", false};
+        auto applied = c.apply(r, "", "compose-operator", webhook_configuration(o, mutating, ca_pem),
+                               {field_manager, true});
+        if (!applied) {
+            return error{applied.error().code,
+                         fmt::format("registering the {} webhook: {}", mutating ? "mutating" : "validating",
+                                     applied.error().what()),
+                         {}};
+        }
+    }
+    log::info("webhooks registered", {{"via", o.webhook_host.empty() ? "service " + o.webhook_service
+                                                                      : "url https://" + o.webhook_host}});
+    return {};
+}
+
+}  // namespace op::runtime

@@ -1,0 +1,101 @@
+#include "controller.hpp"
+
+#include "op/mapping/labels.hpp"
+#include "op/util/log.hpp"
+
+#include <fmt/format.h>
+
+namespace op::runtime {
+namespace {
+
+kube::recorder_options recorder_options(std::string instance) {
+    kube::recorder_options ro;
+    ro.reporting_controller = "compose.docker.com/compose-operator";
+    ro.reporting_instance = std::move(instance);
+    return ro;
+}
+
+mapping::mapping_options mapping_from(run_options const& o) {
+    mapping::mapping_options m;
+    m.published_type = o.default_service_type == "NodePort" ? mapping::published_service_type::node_port
+                                                            : mapping::published_service_type::load_balancer;
+    return m;
+}
+
+}  // namespace
+
+controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance)
+    : opts_(o),
+      handlers_(queue_),
+      writer_(c),
+      recorder_(c, recorder_options(std::move(instance))),
+      events_(recorder_),
+      owners_([key](rapidjson::Value const& stack) -> result<reconcile::identity> {
+          OP_TRY(auto w, webhook::verify_owner(stack, key));
+          return reconcile::identity{w.username, w.uid, w.groups, w.extra};
+      }) {
+    kube::informer_options stack_opts;
+    stack_opts.ns = o.watch_namespace;
+    stack_opts.resync_period = std::chrono::minutes(10);
+    stacks_ = std::make_unique<kube::informer>(c, reconcile::stack_resource(), stack_opts);
+    stacks_->add_handler(reconcile::stack_event_handler(handlers_));
+
+    std::map<reconcile::child_kind, kube::store const*> stores;
+    for (auto kind : reconcile::all_child_kinds) {
+        kube::informer_options child_opts;
+        child_opts.ns = o.watch_namespace;
+        child_opts.label_selector =
+            fmt::format("{}={}", mapping::label_managed_by, mapping::managed_by_value);
+        auto inf = std::make_unique<kube::informer>(c, reconcile::resource_of(kind), child_opts);
+        inf->add_handler(reconcile::child_event_handler(handlers_));
+        stores.emplace(kind, &inf->cache());
+        children_.emplace(kind, std::move(inf));
+    }
+    cache_ = std::make_unique<reconcile::store_cache>(stacks_->cache(), std::move(stores), &c);
+
+    reconcile::reconciler_options ro;
+    ro.impersonation = o.impersonation == "none" ? reconcile::impersonation_mode::none
+                                                 : reconcile::impersonation_mode::owner;
+    ro.forbidden_retry = o.forbidden_retry;
+    reconciler_ = std::make_unique<reconcile::stack_reconciler>(
+        *cache_, writer_, events_, owners_, reconcile::make_mapper(mapping_from(o)), util::system_clock(), ro);
+    pool_ = std::make_unique<reconcile::worker_pool>(
+        queue_, [this](kube::object_key const& key, std::stop_token st) { return reconciler_->reconcile(key, st); });
+}
+
+controller::~controller() { stop(); }
+
+result<void> controller::start(std::chrono::seconds sync_timeout) {
+    // Children first, so the first reconcile of every stack sees its existing children.
+    for (auto& [_, inf] : children_) inf->start();
+    stacks_->start();
+    auto deadline = std::chrono::steady_clock::now() + sync_timeout;
+    auto wait = [&](kube::informer& inf, std::string_view what) -> result<void> {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (!inf.wait_for_sync(std::max(left, std::chrono::milliseconds(1)))) {
+            return transient(fmt::format("the {} cache did not sync within {}s; is the API server reachable and "
+                                         "may the operator list {}?",
+                                         what, sync_timeout.count(), what));
+        }
+        return {};
+    };
+    for (auto& [kind, inf] : children_) OP_RETURN_IF_ERROR(wait(*inf, reconcile::kind_name(kind)));
+    OP_RETURN_IF_ERROR(wait(*stacks_, "Stack"));
+    synced_ = true;
+    pool_->start(opts_.workers);
+    log::info("controller started", {{"workers", std::to_string(opts_.workers)},
+                                     {"stacks", std::to_string(stacks_->cache().size())},
+                                     {"namespace", opts_.watch_namespace.empty() ? "*" : opts_.watch_namespace}});
+    return {};
+}
+
+void controller::stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    pool_->stop();
+    stacks_->stop();
+    for (auto& [_, inf] : children_) inf->stop();
+    synced_ = false;
+}
+
+}  // namespace op::runtime

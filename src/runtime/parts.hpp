@@ -1,0 +1,32 @@
+#pragma once
+// Private pieces of the runtime module, one file each.
+#include "op/kube/client.hpp"
+#include "op/mapping/options.hpp"
+#include "op/runtime/operator.hpp"
+#include "op/webhook/certs.hpp"
+#include "op/webhook/identity.hpp"
+#include "op/webhook/server.hpp"
+
+#include <string>
+
+namespace op::runtime {
+
+// handlers.cpp: the typed webhook handlers (no HTTP here; the webhook module is the transport).
+// `live` answers the validating webhook's collision lookups (GETs as the operator); may be null.
+[[nodiscard]] webhook::handlers make_handlers(webhook::hmac_key const& key,
+                                              mapping::mapping_options const& mapping,
+                                              kube::client* live);
+
+// bootstrap.cpp: Secrets in the operator namespace.
+// The serving certificate: used as mounted when `cert_dir` holds tls.crt/tls.key; otherwise read
+// from (or made and stored in) Secret compose-operator-webhook-cert and written to `cert_dir`.
+// Returns the CA bundle PEM to inject ("" when mounted certificates came without ca.crt).
+[[nodiscard]] result<std::string> ensure_serving_cert(kube::client& c, run_options const& o);
+// The owner-signing HMAC key from Secret compose-operator-owner-key, made when absent.
+[[nodiscard]] result<webhook::hmac_key> ensure_owner_key(kube::client& c, run_options const& o);
+// Points the CRD's conversion webhook and both admission webhook configurations at this process
+// (a URL or the Service) with `ca_pem` as caBundle. Server-side apply, field manager compose-operator.
+[[nodiscard]] result<void> register_webhooks(kube::client& c, run_options const& o,
+                                             std::string const& ca_pem);
+
+}  // namespace op::runtime

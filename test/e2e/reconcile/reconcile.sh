@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Issue 6 end to end: stacks become running workloads (kwok makes pods Running), stay in sync,
+# report an honest status, and act with their author's rights.
+source "$(dirname "$0")/../lib/common.sh"
+new_namespace reconcile
+operator restart --forbidden-retry 3 >/dev/null
+ready() { kubectl -n "$NS" wait --for=condition=Ready "stack/$1" --timeout=2s >/dev/null 2>&1; }
+img() { kubectl -n "$NS" get "$1" -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+
+# v1beta1 and v1beta2 stacks reach Ready; kubectl wait works on them.
+kubectl -n "$NS" apply -f "$ROOT/examples/words-v1beta1.yaml" >/dev/null
+kubectl -n "$NS" apply -f "$ROOT/examples/shop-v1beta2.yaml" >/dev/null
+eventually 120 "v1beta1 stack words becomes Ready" ready words
+eventually 120 "v1beta2 stack shop becomes Ready" ready shop
+check "kubectl wait --for=condition=Ready returns" kubectl -n "$NS" wait --for=condition=Ready stack/words stack/shop --timeout=10s
+check "words: Deployment words has 3 ready replicas" \
+    [ "$(kubectl -n "$NS" get deploy words -o jsonpath='{.status.readyReplicas}')" = 3 ]
+check "words: db with a named volume is a StatefulSet" kubectl -n "$NS" get statefulset db
+check "shop: a global service is a DaemonSet" kubectl -n "$NS" get daemonset agent
+check "shop: published ports get a <svc>-published Service" kubectl -n "$NS" get service frontend-published
+check "shop: target-only ports get a <svc>-random-ports Service" kubectl -n "$NS" get service cart-random-ports
+check "the status counts services (Ready column)" \
+    [ "$(kubectl -n "$NS" get stack shop -o jsonpath='{.status.phase}')" = Available ]
+
+# Change an image: the Deployment rolls out and observedGeneration follows.
+kubectl -n "$NS" patch stack shop --type=json -p '[{"op":"replace","path":"/spec/services/0/image","value":"nginx:1.28"}]' >/dev/null
+gen=$(kubectl -n "$NS" get stack shop -o jsonpath='{.metadata.generation}')
+eventually 60 "the frontend Deployment rolls out the new image" bash -c "[ \"\$(kubectl -n $NS get deploy frontend -o jsonpath='{.spec.template.spec.containers[0].image}')\" = nginx:1.28 ]"
+eventually 60 "observedGeneration follows the generation ($gen) and the stack is Ready" \
+    bash -c "[ \"\$(kubectl -n $NS get stack shop -o jsonpath='{.status.observedGeneration}')\" = $gen ] && kubectl -n $NS wait --for=condition=Ready stack/shop --timeout=1s"
+
+# Change replicas: scaled.
+kubectl -n "$NS" patch stack shop --type=json -p '[{"op":"replace","path":"/spec/services/0/deploy/replicas","value":4}]' >/dev/null
+eventually 60 "frontend is scaled to 4 ready replicas" \
+    bash -c "[ \"\$(kubectl -n $NS get deploy frontend -o jsonpath='{.status.readyReplicas}')\" = 4 ]"
+
+# Edit a child's image by hand: reverted.
+kubectl -n "$NS" set image deploy/frontend frontend=evil:1 >/dev/null
+eventually 60 "a hand edit of a child's image is reverted" bash -c "[ \"\$(kubectl -n $NS get deploy frontend -o jsonpath='{.spec.template.spec.containers[0].image}')\" = nginx:1.28 ]"
+
+# Add a volume to a stateless service: it becomes a StatefulSet.
+kubectl -n "$NS" patch stack shop --type=json -p '[{"op":"add","path":"/spec/services/1/volumes","value":[{"type":"volume","source":"cart-data","target":"/data"}]}]' >/dev/null
+eventually 60 "cart becomes a StatefulSet" kubectl -n "$NS" get statefulset cart
+eventually 60 "and its Deployment is pruned" bash -c "! kubectl -n $NS get deploy cart >/dev/null 2>&1"
+
+# Remove a service: its objects are pruned.
+kubectl -n "$NS" patch stack shop --type=json -p '[{"op":"remove","path":"/spec/services/2"}]' >/dev/null
+eventually 60 "a removed service's DaemonSet is pruned" bash -c "! kubectl -n $NS get daemonset agent >/dev/null 2>&1"
+
+# Delete the stack: children are garbage-collected, PersistentVolumeClaims remain.
+eventually 60 "the cart volume claim is bound" bash -c "kubectl -n $NS get pvc -o jsonpath='{.items[*].status.phase}' | grep -q Bound"
+kubectl -n "$NS" delete stack shop >/dev/null
+eventually 60 "deleting the stack removes its workloads and Services" \
+    bash -c "[ -z \"\$(kubectl -n $NS get deploy,sts,ds,svc -l com.docker.stack.namespace=shop -o name)\" ]"
+check "its PersistentVolumeClaims remain" bash -c "kubectl -n $NS get pvc -o name | grep -q cart-data"
+
+# alice with rights on stacks only: Stalled with the forbidden message, nothing created;
+# once granted Deployments and Services, the same stack becomes Ready.
+grant alice "$NS" stacks.compose.docker.com get,list,watch,create,update,patch,delete
+cat > /tmp/e2e-alice.$$ <<YAML
+apiVersion: compose.docker.com/v1beta2
+kind: Stack
+metadata: {name: alices}
+spec:
+  services:
+  - {name: hello, image: nginx}
+YAML
+as_user alice -n "$NS" apply -f /tmp/e2e-alice.$$ >/dev/null
+stalled() { [ "$(kubectl -n "$NS" get stack alices -o jsonpath='{.status.conditions[?(@.type=="Stalled")].status}')" = True ]; }
+eventually 60 "alice's stack is Stalled" stalled
+msg=$(kubectl -n "$NS" get stack alices -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+check "the Stalled message says what is forbidden ($msg)" contains "$msg" alice
+check "nothing was created for alice" bash -c "[ -z \"\$(kubectl -n $NS get deploy,svc -l com.docker.stack.namespace=alices -o name)\" ]"
+grant alice "$NS" deployments.apps,statefulsets.apps,daemonsets.apps,services,configmaps,secrets get,list,watch,create,update,patch,delete
+eventually 90 "once granted, alice's stack becomes Ready" ready alices
+check "alice's Deployment exists" kubectl -n "$NS" get deploy hello
+rm -f /tmp/e2e-alice.$$
+finish
