@@ -91,7 +91,12 @@ void client::release(std::shared_ptr<detail::connection> c) {
     if (idle_.size() < max_idle) idle_.push_back(std::move(c));
 }
 
-net::awaitable<result<client::http_response>> client::async_do(http_request req) try {
+net::awaitable<result<client::http_response>> client::async_do(http_request req) {
+    std::string failure;
+    try {
+    // GCC 12 miscompiles co_await inside constructor arguments and std::tie assignments in
+    // coroutines; every co_await below is a plain statement or initializer.
+    auto ex = co_await net::this_coro::executor;
     auto timeout = req.opts.timeout.count() > 0 ? req.opts.timeout : cfg_.request_timeout;
     http::request<http::string_body> msg{req.method, req.target, 11};
     msg.set(http::field::host, cfg_.host);
@@ -104,9 +109,11 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
     msg.prepare_payload();
 
     for (int attempt = 0;; ++attempt) {
-        if (auto d = limiter_.reserve(); d > duration::zero()) {
-            net::steady_timer t(co_await net::this_coro::executor, d);
-            co_await t.async_wait(use_tuple);
+        auto delay = limiter_.reserve();
+        if (delay > duration::zero()) {
+            net::steady_timer t(ex, delay);
+            auto waited = co_await t.async_wait(use_tuple);
+            (void)waited;
         }
         if (cfg_.token) {
             auto tok = cfg_.token->token();
@@ -128,11 +135,14 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             c.used_ = true;
             auto& tcp = beast::get_lowest_layer(c.stream_);
             tcp.expires_after(timeout);
-            auto [wec, wn] = co_await http::async_write(c.stream_, msg, use_tuple);
+            auto written = co_await http::async_write(c.stream_, msg, use_tuple);
+            boost::system::error_code ec = std::get<0>(written);
             http::response_parser<http::string_body> parser;
             parser.body_limit(max_body);
-            boost::system::error_code ec = wec;
-            if (!ec) std::tie(ec, std::ignore) = co_await http::async_read(c.stream_, c.buffer_, parser, use_tuple);
+            if (!ec) {
+                auto got = co_await http::async_read(c.stream_, c.buffer_, parser, use_tuple);
+                ec = std::get<0>(got);
+            }
             if (ec) {
                 c.close();
                 if (reused && fresh == 0 && ec != beast::error::timeout) continue;
@@ -154,14 +164,17 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             int secs = std::clamp(r.retry_after < 0 ? 1 : r.retry_after, 1, 60);
             log::debug("kube: retrying after server asked", {{"status", std::to_string(r.status)},
                        {"retry_after", std::to_string(secs)}, {"target", req.target}});
-            net::steady_timer t(co_await net::this_coro::executor, std::chrono::seconds(secs));
-            co_await t.async_wait(use_tuple);
+            net::steady_timer t(ex, std::chrono::seconds(secs));
+            auto waited = co_await t.async_wait(use_tuple);
+            (void)waited;
             continue;
         }
         co_return out;
     }
-} catch (std::exception const& e) {
-    co_return internal(std::string("kube client: ") + e.what());
+    } catch (std::exception const& e) {
+        failure = e.what();
+    }
+    co_return internal("kube client: " + failure);
 }
 
 net::awaitable<result<object>> client::async_object(http_request req) {

@@ -36,14 +36,15 @@ std::string detail::list_query(list_options const& lo, bool watch) {
 
 net::awaitable<result<object>> client::async_get(resource const& r, std::string ns,
                                                  std::string name, request_options opts) {
-    co_return co_await async_object(
-        {http::verb::get, r.object_path(ns, name), "", "", std::move(opts)});
+    http_request req_{http::verb::get, r.object_path(ns, name), "", "", std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 net::awaitable<result<list_result>> client::async_list(resource const& r, std::string ns,
                                                        list_options lo, request_options opts) {
-    auto doc = co_await async_object(
-        {http::verb::get, r.collection_path(ns) + detail::list_query(lo, false), "", "", std::move(opts)});
+    http_request req_{http::verb::get, r.collection_path(ns) + detail::list_query(lo, false), "", "", std::move(opts)};
+    auto doc = co_await async_object(std::move(req_));
     if (!doc) co_return doc.error();
     list_result out;
     auto const& d = **doc;
@@ -67,22 +68,28 @@ net::awaitable<result<list_result>> client::async_list(resource const& r, std::s
 
 net::awaitable<result<object>> client::async_create(resource const& r, std::string ns,
                                                     std::string body, request_options opts) {
-    co_return co_await async_object({http::verb::post, r.collection_path(ns), "application/json",
-                                     std::move(body), std::move(opts)});
+    http_request req_{http::verb::post, r.collection_path(ns), "application/json",
+                                     std::move(body), std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 net::awaitable<result<object>> client::async_update(resource const& r, std::string ns,
                                                     std::string name, std::string body,
                                                     request_options opts) {
-    co_return co_await async_object({http::verb::put, r.object_path(ns, name), "application/json",
-                                     std::move(body), std::move(opts)});
+    http_request req_{http::verb::put, r.object_path(ns, name), "application/json",
+                                     std::move(body), std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 net::awaitable<result<object>> client::async_update_status(resource const& r, std::string ns,
                                                            std::string name, std::string body,
                                                            request_options opts) {
-    co_return co_await async_object({http::verb::put, r.object_path(ns, name) + "/status",
-                                     "application/json", std::move(body), std::move(opts)});
+    http_request req_{http::verb::put, r.object_path(ns, name) + "/status",
+                                     "application/json", std::move(body), std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 net::awaitable<result<void>> client::async_remove(resource const& r, std::string ns,
@@ -94,9 +101,10 @@ net::awaitable<result<void>> client::async_remove(resource const& r, std::string
         body = std::string(R"({"kind":"DeleteOptions","apiVersion":"v1","propagationPolicy":")") +
                names[static_cast<int>(p)] + "\"}";
     }
-    auto res = co_await async_object({http::verb::delete_, r.object_path(ns, name),
+    http_request req_{http::verb::delete_, r.object_path(ns, name),
                                       body.empty() ? "" : "application/json", std::move(body),
-                                      std::move(opts)});
+                                      std::move(opts)};
+    auto res = co_await async_object(std::move(req_));
     if (!res) co_return res.error();
     co_return result<void>{};
 }
@@ -106,8 +114,9 @@ net::awaitable<result<object>> client::async_patch(resource const& r, std::strin
                                                    std::string body, request_options opts) {
     char const* ct = t == patch_type::merge ? "application/merge-patch+json"
                                             : "application/json-patch+json";
-    co_return co_await async_object(
-        {http::verb::patch, r.object_path(ns, name), ct, std::move(body), std::move(opts)});
+    http_request req_{http::verb::patch, r.object_path(ns, name), ct, std::move(body), std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 net::awaitable<result<object>> client::async_apply(resource const& r, std::string ns,
@@ -117,9 +126,11 @@ net::awaitable<result<object>> client::async_apply(resource const& r, std::strin
     std::string target = r.object_path(ns, name) +
                          "?fieldManager=" + detail::query_escape(ao.field_manager) +
                          (ao.force ? "&force=true" : "");
-    co_return co_await async_object({http::verb::patch, std::move(target),
+    http_request req_{http::verb::patch, std::move(target),
                                      "application/apply-patch+yaml", std::move(body),
-                                     std::move(opts)});
+                                     std::move(opts)};
+    auto out = co_await async_object(std::move(req_));
+    co_return out;
 }
 
 result<object> client::get(resource const& r, std::string ns, std::string name,

@@ -20,7 +20,10 @@ constexpr std::size_t max_line = 16u << 20;
 net::awaitable<result<void>> client::async_watch(
     resource const& r, std::string ns, list_options lo,
     std::function<result<void>(watch_event&&)> on_event, watch_cancel& cancel,
-    request_options opts) try {
+    request_options opts) {
+    std::string failure;
+    try {
+    auto ex = co_await net::this_coro::executor;  // see client.cpp on GCC 12 and co_await
     if (cancel.cancelled()) co_return result<void>{};
     std::string target = r.collection_path(ns) + detail::list_query(lo, true);
     http::request<http::empty_body> msg{http::verb::get, target, 11};
@@ -33,12 +36,14 @@ net::awaitable<result<void>> client::async_watch(
         if (!tok) co_return tok.error();
         msg.set(http::field::authorization, "Bearer " + *tok);
     }
-    if (auto d = limiter_.reserve(); d > duration::zero()) {
-        net::steady_timer t(co_await net::this_coro::executor, d);
-        co_await t.async_wait(use_tuple);
+    auto delay = limiter_.reserve();
+    if (delay > duration::zero()) {
+        net::steady_timer t(ex, delay);
+        auto waited = co_await t.async_wait(use_tuple);
+        (void)waited;
     }
     // The connection lives on this coroutine's executor so cancel() (run there) is safe.
-    auto conn = std::make_shared<detail::connection>(co_await net::this_coro::executor, tls_);
+    auto conn = std::make_shared<detail::connection>(ex, tls_);
     cancel.conn_ = conn;
     auto reset = [&] { cancel.conn_.reset(); };
     auto connected = co_await conn->connect(cfg_, cfg_.request_timeout);
@@ -50,13 +55,14 @@ net::awaitable<result<void>> client::async_watch(
     // Idle limit: the server ends the watch after timeoutSeconds and sends bookmarks meanwhile.
     auto idle = std::chrono::seconds(lo.timeout_seconds > 0 ? lo.timeout_seconds + 60 : 1900);
     tcp.expires_after(cfg_.request_timeout);
-    auto [wec, wn] = co_await http::async_write(conn->stream_, msg, use_tuple);
+    auto written = co_await http::async_write(conn->stream_, msg, use_tuple);
+    boost::system::error_code ec = std::get<0>(written);
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    boost::system::error_code ec = wec;
-    if (!ec)
-        std::tie(ec, std::ignore) =
-            co_await http::async_read_header(conn->stream_, conn->buffer_, parser, use_tuple);
+    if (!ec) {
+        auto head = co_await http::async_read_header(conn->stream_, conn->buffer_, parser, use_tuple);
+        ec = std::get<0>(head);
+    }
     auto fail = [&](boost::system::error_code e) -> result<void> {
         conn->close();
         reset();
@@ -73,7 +79,8 @@ net::awaitable<result<void>> client::async_watch(
         parser.get().body().data = buf.data();
         parser.get().body().size = buf.size();
         tcp.expires_after(status == 200 ? idle : cfg_.request_timeout);
-        auto [rec, rn] = co_await http::async_read(conn->stream_, conn->buffer_, parser, use_tuple);
+        auto part = co_await http::async_read(conn->stream_, conn->buffer_, parser, use_tuple);
+        auto rec = std::get<0>(part);
         if (rec == http::error::need_buffer) rec = {};
         if (rec == http::error::end_of_stream || rec == http::error::partial_message ||
             rec == net::error::eof) {
@@ -109,8 +116,10 @@ net::awaitable<result<void>> client::async_watch(
     reset();
     if (status != 200) co_return to_error(api_error_from_response(status, error_body));
     co_return result<void>{};
-} catch (std::exception const& e) {
-    co_return internal(std::string("kube watch: ") + e.what());
+    } catch (std::exception const& e) {
+        failure = e.what();
+    }
+    co_return internal("kube watch: " + failure);
 }
 
 }  // namespace op::kube

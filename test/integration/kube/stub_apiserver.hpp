@@ -74,8 +74,12 @@ public:
     ~server() {
         stopping_ = true;
         boost::system::error_code ec;
+        {  // wake the blocking accept() with a connection of our own
+            net::ip::tcp::socket wake(ioc_);
+            wake.connect(acceptor_.local_endpoint(), ec);
+            accept_thread_.join();
+        }
         acceptor_.close(ec);
-        accept_thread_.join();
         std::lock_guard l(m_);
         for (auto& s : sockets_) s->lowest_layer().shutdown(net::ip::tcp::socket::shutdown_both, ec);
         for (auto& t : threads_) t.join();
@@ -92,7 +96,7 @@ private:
             net::ip::tcp::socket sock(ioc_);
             boost::system::error_code ec;
             acceptor_.accept(sock, ec);
-            if (ec) return;
+            if (ec || stopping_) return;
             auto s = std::make_shared<tls_stream>(std::move(sock), ctx_);
             std::lock_guard l(m_);
             sockets_.push_back(s);
