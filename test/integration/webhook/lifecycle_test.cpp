@@ -172,7 +172,12 @@ TEST_CASE("1000 idle connections are bounded and valid requests keep being answe
     CHECK(failures == 0);
     CHECK(answered > 0);
     CHECK(peak <= 110);  // the limit plus evictions in flight
-    CHECK(rss_kib() - rss_before < 64 * 1024);
+#if defined(__SANITIZE_ADDRESS__)
+    long const rss_budget_kib = 256 * 1024;  // ASan's quarantine and redzones
+#else
+    long const rss_budget_kib = 64 * 1024;
+#endif
+    CHECK(rss_kib() - rss_before < rss_budget_kib);
     CHECK(s.metrics.get_counter("webhook_connections_evicted_total", "").value() >= 800);
     CHECK(fresh_request(s.srv->port(), {s.certs.ca_cert_pem}) == 200);
 }
