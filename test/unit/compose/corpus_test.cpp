@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <map>
-#include <regex>
 
 using namespace op::compose;
 
@@ -19,7 +18,6 @@ std::size_t count_services_in_text(std::string const& text) {
     std::size_t indent = 0;
     std::istringstream in(text);
     std::string line;
-    std::regex const key(R"(^( +)([A-Za-z0-9_.-]+|"[^"]+")\s*:)");
     while (std::getline(in, line)) {
         if (line.empty() || line[0] == '#') continue;
         if (line[0] != ' ') {
@@ -27,10 +25,13 @@ std::size_t count_services_in_text(std::string const& text) {
             indent = 0;
             continue;
         }
-        std::smatch m;
-        if (!in_services || !std::regex_search(line, m, key)) continue;
-        if (indent == 0) indent = m[1].length();
-        if (static_cast<std::size_t>(m[1].length()) == indent) ++n;
+        if (!in_services) continue;
+        std::size_t const spaces = line.find_first_not_of(' ');
+        if (spaces == std::string::npos || line[spaces] == '#' || line[spaces] == '-') continue;
+        std::size_t const colon = line.find(':', spaces);
+        if (colon == std::string::npos || line.find(' ', spaces) < colon) continue;  // "key:" only
+        if (indent == 0) indent = spaces;
+        if (spaces == indent) ++n;
     }
     return n;
 }
