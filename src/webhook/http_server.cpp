@@ -121,6 +121,8 @@ struct server::impl {
                 continue;
             }
             if (draining.load()) continue;  // `sock` closes when it goes out of scope
+            boost::system::error_code nd;
+            sock.set_option(tcp::no_delay(true), nd);  // no Nagle + delayed-ACK stalls on replies
             auto c = std::make_shared<tls_conn>(std::move(sock), tls.current());
             auto admitted = conns.admit(c, opts.max_connections);
             if (admitted == detail::conn_registry::admission::refused) {
