@@ -79,17 +79,18 @@ net::awaitable<result<void>> client::async_watch(
         parser.get().body().data = buf.data();
         parser.get().body().size = buf.size();
         tcp.expires_after(status == 200 ? idle : cfg_.request_timeout);
-        auto part = co_await http::async_read(conn->stream_, conn->buffer_, parser, use_tuple);
+        // read_some: hand each chunk over as it arrives (async_read would wait for a full buffer).
+        auto part = co_await http::async_read_some(conn->stream_, conn->buffer_, parser, use_tuple);
         auto rec = std::get<0>(part);
         if (rec == http::error::need_buffer) rec = {};
-        if (rec == http::error::end_of_stream || rec == http::error::partial_message ||
-            rec == net::error::eof) {
-            break;  // server closed mid-stream: the caller re-watches
-        }
-        if (rec) co_return fail(rec);
         std::string_view got(buf.data(), buf.size() - parser.get().body().size);
+        // The server closed mid-stream: use what arrived, then the caller re-watches.
+        bool closed = rec == http::error::end_of_stream || rec == http::error::partial_message ||
+                      rec == net::error::eof;
+        if (rec && !closed) co_return fail(rec);
         if (status != 200) {
             if (error_body.size() < 65536) error_body.append(got);
+            if (closed) break;
             continue;
         }
         auto ls = lines.feed(got);
@@ -111,6 +112,7 @@ net::awaitable<result<void>> client::async_watch(
                 co_return h;
             }
         }
+        if (closed) break;
     }
     conn->close();
     reset();
