@@ -1,5 +1,6 @@
 // The REST verbs and their blocking facades.
 #include "connection.hpp"
+#include "object_alloc.hpp"
 #include "op/util/json.hpp"
 
 #include <boost/beast/http/verb.hpp>
@@ -54,13 +55,14 @@ net::awaitable<result<list_result>> client::async_list(resource const& r, std::s
     if (items && items->IsArray()) {
         out.items.reserve(items->Size());
         for (auto const& it : items->GetArray()) {
-            auto o = std::make_shared<rapidjson::Document>();
-            o->CopyFrom(it, o->GetAllocator());
+            auto h = detail::new_object();
+            auto& o = h->doc;
+            o.CopyFrom(it, o.GetAllocator());
             // Items of a list lack kind/apiVersion; restore them as watch events carry them.
-            if (!json::find(*o, "apiVersion"))
-                json::set(*o, "apiVersion", json::string_value(r.api_version(), o->GetAllocator()),
-                          o->GetAllocator());
-            out.items.push_back(std::move(o));
+            if (!json::find(o, "apiVersion"))
+                json::set(o, "apiVersion", json::string_value(r.api_version(), o.GetAllocator()),
+                          o.GetAllocator());
+            out.items.push_back(detail::publish(h));
         }
     }
     co_return out;

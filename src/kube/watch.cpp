@@ -1,5 +1,6 @@
 #include "op/kube/watch.hpp"
 
+#include "object_alloc.hpp"
 #include "op/util/json.hpp"
 
 namespace op::kube {
@@ -37,9 +38,7 @@ result<watch_event> parse_watch_event(std::string_view line) {
     else return invalid("unknown watch event type " + std::string(*type), "type");
     auto* o = json::find(doc, "object");
     if (!o || !o->IsObject()) return invalid("watch event without object", "object");
-    auto out = std::make_shared<rapidjson::Document>();
-    out->CopyFrom(*o, out->GetAllocator());
-    ev.obj = std::move(out);
+    ev.obj = detail::copy_object(*o);
     return ev;
 }
 

@@ -1,0 +1,25 @@
+#pragma once
+// Private: cached objects with a right-sized allocator. A default rapidjson::Document grabs a
+// 64 KiB pool chunk, which would cost ~66 KB per cached object; this keeps the pool at ~1 KiB
+// chunks while handing out the usual shared_ptr<const Document> (aliasing the owner).
+#include "op/kube/resource.hpp"
+
+namespace op::kube::detail {
+
+struct owned_document {
+    rapidjson::MemoryPoolAllocator<> pool{1024};
+    rapidjson::Document doc{&pool};
+};
+
+// A deep copy of `v` as an immutable object.
+inline object copy_object(rapidjson::Value const& v) {
+    auto owner = std::make_shared<owned_document>();
+    owner->doc.CopyFrom(v, owner->doc.GetAllocator());
+    return object(owner, &owner->doc);
+}
+
+// A mutable holder for building an object before publishing it with publish().
+inline std::shared_ptr<owned_document> new_object() { return std::make_shared<owned_document>(); }
+inline object publish(std::shared_ptr<owned_document> const& o) { return object(o, &o->doc); }
+
+}  // namespace op::kube::detail
