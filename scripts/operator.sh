@@ -25,7 +25,9 @@ start() {
     [ -x "$BIN" ] || { log "no binary at $BIN: build first (cmake --build build)"; exit 1; }
     [ -f "$KUBECONFIG" ] || { log "no cluster: run scripts/cluster.sh up"; exit 1; }
     if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
-    kubectl apply -f "$ROOT/crds/" >/dev/null
+    # Create the CRD only when absent: the running operator rewrites its conversion clientConfig
+    # (a URL here), which a later `kubectl apply` of the placeholder Service form would conflict with.
+    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/" >/dev/null
     kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=60s >/dev/null
     kubectl get namespace compose-operator >/dev/null 2>&1 || kubectl create namespace compose-operator >/dev/null
     mkdir -p "$DIR/pids" "$DIR/logs" "$DIR/operator"

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <set>
 
 namespace op::admission {
 namespace {
@@ -134,6 +135,26 @@ void check_collisions(api::stack const& hub, mapping::mapping_result const& desi
     }
 }
 
+// The field path a "path: message" line is about ("spec.composeFile: services.web.x: msg" counts
+// the Compose path too).
+std::string_view path_of(std::string_view line) {
+    constexpr std::string_view compose = "spec.composeFile: ";
+    std::size_t from = line.rfind(compose, 0) == 0 ? compose.size() : 0;
+    auto colon = line.find(": ", from);
+    return colon == std::string_view::npos ? line : line.substr(0, colon);
+}
+
+// Keeps the first line about each field path: several checks (loader, converter, mapping, names)
+// may notice the same problem, and the user needs to read it once.
+void keep_first_per_path(std::vector<std::string>& lines) {
+    std::vector<std::string> out;
+    std::set<std::string, std::less<>> seen;
+    for (auto& l : lines) {
+        if (seen.insert(std::string(path_of(l))).second) out.push_back(std::move(l));
+    }
+    lines = std::move(out);
+}
+
 }  // namespace
 
 verdict validate(rapidjson::Value const& object, mapping::mapping_options const& options,
@@ -172,8 +193,11 @@ verdict validate(rapidjson::Value const& object, mapping::mapping_options const&
         out.errors.push_back(paths.format(desired.error()));
     } else {
         for (auto const& w : desired->warnings) out.warnings.push_back(paths.show(w));
+        keep_first_per_path(out.errors);  // before collisions, which all name metadata.name
         if (lookup) check_collisions(hub->stack, *desired, lookup, out.errors);
     }
+    if (!desired) keep_first_per_path(out.errors);
+    keep_first_per_path(out.warnings);
     out.allowed = out.errors.empty();
     return out;
 }

@@ -49,6 +49,8 @@ TEST_CASE("names Kubernetes cannot take are rejected with their field path", "[u
     auto v = op::admission::validate(doc);
     CHECK_FALSE(v.allowed);
     CHECK(has(v.errors, R"(spec.services[0].name: service name "front_invalid")"));
+    CHECK(std::count_if(v.errors.begin(), v.errors.end(),
+                        [](auto const& e) { return e.rfind("spec.services[0].name:", 0) == 0; }) == 1);
     CHECK(has(v.errors, R"(spec.services[1].volumes[0].source: volume name "Data_Dir")"));
 }
 
@@ -105,6 +107,8 @@ TEST_CASE("unset variables and ignored keys become warnings", "[unit][admission]
     CHECK(v.allowed);
     CHECK(has(v.warnings, "variable TAG is not set"));
     CHECK(has(v.warnings, "logging"));
+    CHECK(std::count_if(v.warnings.begin(), v.warnings.end(),
+                        [](auto const& w) { return w.find("services.web.logging") != std::string::npos; }) == 1);
 }
 
 TEST_CASE("collisions with objects of other owners are reported, own objects are fine", "[unit][admission]") {
