@@ -34,7 +34,7 @@ start() {
     setsid "$BIN" run --kubeconfig "$KUBECONFIG" \
         --webhook-host 127.0.0.1 --webhook-address 127.0.0.1 --webhook-port "$WEBHOOK_PORT" \
         --probe-address 127.0.0.1 --probe-port "$PROBE_PORT" \
-        --cert-dir "$DIR/operator/certs" --default-service-type NodePort "$@" \
+        --cert-dir "$DIR/operator/certs" "$@" \
         >>"$LOG" 2>&1 < /dev/null &
     echo $! > "$PIDFILE"
     local t0=$SECONDS
