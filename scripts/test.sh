@@ -39,8 +39,10 @@ bash scripts/setup.sh || exit 1
 build() { # dir, cmake args...
     local dir=$1; shift
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || return 1
-    cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
-    return "${PIPESTATUS[0]}"
+    # Ninja's progress lines are dropped; compiler messages stay. The status is cmake's.
+    cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] '
+    local rc=${PIPESTATUS[0]}
+    return "$rc"
 }
 
 run_ctest() { # dir label [jobs]
