@@ -55,7 +55,11 @@ stage "build (optimised)"
 build build -DOP_RELEASE=ON || { echo "build failed"; exit 1; }
 if [ $ASAN -eq 1 ] && { want unit || want integration; }; then
     stage "build (ASan+UBSan)"
-    build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF || { echo "sanitizer build failed"; exit 1; }
+    if ! build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF; then
+        echo "!!!! sanitizer build failed (not gating yet; OP_ASAN_GATING=1 gates)"
+        [ "${OP_ASAN_GATING:-0}" = 1 ] && exit 1
+        ASAN=0
+    fi
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
