@@ -143,6 +143,7 @@ start_apiserver() {
         --tls-cert-file "$DIR/pki/apiserver.crt" --tls-private-key-file "$DIR/pki/apiserver.key" \
         --client-ca-file "$DIR/pki/client-ca.crt" --token-auth-file "$DIR/pki/tokens.csv" \
         --authorization-mode RBAC --allow-privileged=true \
+        --enable-admission-plugins OwnerReferencesPermissionEnforcement \
         --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
         --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
         --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
@@ -257,6 +258,7 @@ cmd_down() {
     local quiet=${1:-}
     local n
     # The operator first (scripts/operator.sh records its PID here), then the control plane.
+    for n in "$DIR"/pids/compose-operator-*.pid; do [ -f "$n" ] && stop_proc "$(basename "$n" .pid)"; done
     for n in compose-operator kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do stop_proc "$n"; done
     rm -rf "$DIR/etcd" "$DIR/pids" "$DIR/logs" "$DIR/pvs.yaml" "$DIR/operator"
     [ -z "$quiet" ] && log "down"

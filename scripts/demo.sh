@@ -22,28 +22,29 @@ say "local control plane"
 bash scripts/cluster.sh up
 eval "$(bash scripts/cluster.sh env)"
 
-say "Stack CRD"
-kubectl apply -f crds/
-kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=60s
-
-if "$OPBIN" run --help >/dev/null 2>&1; then
-    say "operator"
-    OP_BIN=$OPBIN bash scripts/operator.sh start
-fi
+say "Stack CRD and the operator"
+# operator.sh installs the CRD when absent (the running operator owns its conversion webhook
+# settings afterwards) and waits for /readyz.
+OP_BIN=$OPBIN bash scripts/operator.sh start
 
 say "example stacks"
 kubectl get namespace demo >/dev/null 2>&1 || kubectl create namespace demo
 for f in examples/*.yaml; do kubectl -n demo apply -f "$f"; done
-if "$OPBIN" run --help >/dev/null 2>&1; then
-    t0=$SECONDS
-    for s in $(kubectl -n demo get stacks -o name); do
-        until kubectl -n demo wait --for=condition=Ready "$s" --timeout=5s >/dev/null 2>&1; do
-            [ $((SECONDS - t0)) -lt 300 ] || { echo "$s not Ready after 300s"; kubectl -n demo get "$s" -o yaml; exit 1; }
-            kubectl -n demo get stacks --no-headers | sed 's/^/   waiting: /'
-        done
-        echo "   $s Ready"
-    done
-fi
+want=$(kubectl -n demo get stacks -o name | wc -l)
+t0=$SECONDS
+while :; do
+    ready=$(kubectl -n demo get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True || true)
+    printf '   %3ds  %d/%d stacks Ready\n' $((SECONDS - t0)) "$ready" "$want"
+    [ "$ready" -ge "$want" ] && break
+    if [ $((SECONDS - t0)) -ge 300 ]; then
+        echo "not all stacks are Ready after 300s; their status:"
+        kubectl -n demo get stacks -o yaml | sed -n '/^  status:/,/^- /p'
+        echo "operator log: scripts/operator.sh log"
+        exit 1
+    fi
+    kubectl -n demo get stacks --no-headers | sed 's/^/        /'
+    sleep 2
+done
 
 say "what runs"
 kubectl -n demo get stacks,deploy,sts,ds,svc,pods

@@ -6,15 +6,20 @@
 #   scripts/operator.sh stop                  SIGTERM (graceful), then SIGKILL after 20 s
 #   scripts/operator.sh restart [flags]
 #   scripts/operator.sh log                   the operator's log file
-# Env: OP_BIN (default build/src/compose-operator), OP_WEBHOOK_PORT (9443), OP_PROBE_PORT (8080).
+#   scripts/operator.sh kill                  SIGKILL at once (crash tests)
+#   scripts/operator.sh pid                   the PID, when running
+# Env: OP_BIN (default build/src/compose-operator), OP_WEBHOOK_PORT (9443), OP_PROBE_PORT (8080),
+#      OP_INSTANCE: a name for a second replica (its own PID file and log, e.g. OP_INSTANCE=b with
+#      other ports and --leader-elect on both).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DIR=${OP_CLUSTER_DIR:-$ROOT/.cluster}
 BIN=${OP_BIN:-$ROOT/build/src/compose-operator}
 WEBHOOK_PORT=${OP_WEBHOOK_PORT:-9443}
 PROBE_PORT=${OP_PROBE_PORT:-8080}
-PIDFILE=$DIR/pids/compose-operator.pid
-LOG=$DIR/logs/compose-operator.log
+NAME=compose-operator${OP_INSTANCE:+-$OP_INSTANCE}
+PIDFILE=$DIR/pids/$NAME.pid
+LOG=$DIR/logs/$NAME.log
 export KUBECONFIG=$DIR/kubeconfig
 [ -x "$DIR/bin/kubectl" ] && export PATH="$DIR/bin:$PATH"
 log() { printf '[operator %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -43,7 +48,7 @@ start() {
         if [ $((SECONDS - t0)) -gt 90 ]; then log "not ready after 90s; see $LOG"; exit 1; fi
         sleep 0.2
     done
-    log "ready in $((SECONDS - t0))s (pid $(cat "$PIDFILE"), log $LOG)"
+    log "$NAME ready in $((SECONDS - t0))s (pid $(cat "$PIDFILE"), log $LOG)"
 }
 
 stop() {
@@ -57,10 +62,22 @@ stop() {
     log "stopped"
 }
 
+kill9() {
+    running || { rm -f "$PIDFILE"; return 0; }
+    local p
+    p=$(cat "$PIDFILE")
+    kill -9 "$p" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    rm -f "$PIDFILE"
+    log "killed (SIGKILL) pid $p"
+}
+
 case "${1:-}" in
     start) shift; start "$@" ;;
     stop) stop ;;
     restart) shift; stop; start "$@" ;;
     log) cat "$LOG" ;;
-    *) echo "usage: $0 start|stop|restart|log" >&2; exit 2 ;;
+    kill) kill9 ;;
+    pid) running && cat "$PIDFILE" ;;
+    *) echo "usage: $0 start|stop|restart|kill|pid|log" >&2; exit 2 ;;
 esac

@@ -5,6 +5,7 @@
 #include "op/compose/emit.hpp"
 #include "op/compose/json_to_yaml.hpp"
 #include "op/conversion/convert.hpp"
+#include "op/mapping/mapping.hpp"
 #include "op/util/json.hpp"
 
 #include <CLI/CLI.hpp>
@@ -64,6 +65,32 @@ std::optional<std::string> read_file(fs::path const& p) {
     return std::move(ss).str();
 }
 
+// The Kubernetes objects the operator would create for `hub`, as a multi-document YAML stream.
+// Top-level secrets and configs whose `file` can be read become Secrets/ConfigMaps; the others
+// must exist in the cluster (map_stack warns). No ownerReferences: there is no Stack object.
+result<std::string> render_manifests(api::stack const& hub, convert_options const& options,
+                                     file_reader const& read, std::vector<std::string>& warnings) {
+    mapping::mapping_options mo;
+    mo.published_type = options.service_type == "NodePort" ? mapping::published_service_type::node_port
+                                                           : mapping::published_service_type::load_balancer;
+    auto fill = [&read](auto const& top, std::map<std::string, std::string>& contents) {
+        for (auto const& [key, obj] : top) {
+            if (obj.external.external || obj.file.empty()) continue;
+            if (auto text = read(obj.file)) contents.emplace(key, std::move(*text));
+        }
+    };
+    fill(hub.spec.secrets, mo.secret_contents);
+    fill(hub.spec.configs, mo.config_contents);
+    OP_TRY(auto mapped, mapping::map_stack(hub, mo));
+    for (auto& w : mapped.warnings) warnings.push_back(std::move(w));
+    std::string text;
+    for (auto const& obj : mapped.objects) {
+        text += "---\n";
+        text += compose::json_to_yaml(obj.json);
+    }
+    return text;
+}
+
 }  // namespace
 
 result<rendered> render_stack(std::vector<compose::source_file> const& files,
@@ -71,8 +98,12 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
                               compose::environment_map const& environment,
                               file_reader const& read) {
     OP_TRY(auto version, api::parse_version(options.api_version));
-    if (options.output != "yaml" && options.output != "json") {
-        return invalid("expected yaml or json, got \"" + options.output + "\"", "--output");
+    if (options.output != "yaml" && options.output != "json" && options.output != "manifests") {
+        return invalid("expected yaml, json or manifests, got \"" + options.output + "\"", "--output");
+    }
+    if (options.service_type != "LoadBalancer" && options.service_type != "NodePort") {
+        return invalid("expected LoadBalancer or NodePort, got \"" + options.service_type + "\"",
+                       "--default-service-type");
     }
     compose::load_options lo;
     lo.environment = environment;
@@ -97,6 +128,10 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
     }
     hub.metadata.namespace_ = options.namespace_;
     hub.spec = std::move(built.spec);
+    if (options.output == "manifests") {
+        OP_TRY(out.manifest, render_manifests(hub, options, read, out.warnings));
+        return out;
+    }
     rapidjson::Document doc;
     if (version == api::version::v1beta1) {
         // The interpolated, merged project as one Compose file (the server has no environment).
@@ -170,8 +205,14 @@ CLI::App* add_convert_command(CLI::App& app, convert_options& options) {
     cmd->add_option("--api-version", options.api_version, "Stack version to write")
         ->check(CLI::IsMember({"v1beta1", "v1beta2", "v1alpha3"}))
         ->capture_default_str();
-    cmd->add_option("-o,--output", options.output, "Output format")
-        ->check(CLI::IsMember({"yaml", "json"}))
+    cmd->add_option("-o,--output", options.output,
+                    "yaml or json: the Stack; manifests: the Kubernetes objects the operator would "
+                    "create, as YAML for `kubectl apply` without the operator")
+        ->check(CLI::IsMember({"yaml", "json", "manifests"}))
+        ->capture_default_str();
+    cmd->add_option("--default-service-type", options.service_type,
+                    "with -o manifests: type of the <service>-published Services")
+        ->check(CLI::IsMember({"LoadBalancer", "NodePort"}))
         ->capture_default_str();
     return cmd;
 }

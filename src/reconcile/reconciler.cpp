@@ -278,6 +278,13 @@ result<requeue> stack_reconciler::finish(pass& p, std::optional<stall> failure, 
                     old_stalled->message != failure->message)) {
         events_.record(p.obj, event_type::warning, failure->reason, failure->message);
     }
+    if (!failure && condition_true(p.previous, api::condition_ready) &&
+        condition_true(status, api::condition_reconciling)) {
+        // A running stack starts a rollout (spec change, or a workload no longer ready).
+        auto const* ready = find_condition(status, api::condition_ready);
+        events_.record(p.obj, event_type::normal, "Progressing",
+                       fmt::format("generation {}: {}", p.generation, ready ? ready->message : ""));
+    }
     if (!failure && condition_true(status, api::condition_ready) &&
         !condition_true(p.previous, api::condition_ready)) {
         events_.record(p.obj, event_type::normal, "Ready",

@@ -22,12 +22,53 @@ mapping::mapping_options mapping_from(run_options const& o) {
     return m;
 }
 
+// "ok", or the error's category name ("conflict", "terminal", ...).
+template <class R>
+std::string result_label(R const& r) {
+    return r ? std::string("ok") : std::string(to_string(r.error().code));
+}
+
 }  // namespace
 
-controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance)
+metered_writer::metered_writer(reconcile::writer& inner, webhook::registry& metrics)
+    : inner_(inner), metrics_(metrics) {}
+
+template <class R>
+R const& metered_writer::count(std::string_view verb, R const& r) {
+    metrics_
+        .get_counter("compose_operator_writes_total", "Writes to the API server by the reconciler",
+                     {{"verb", std::string(verb)}, {"result", result_label(r)}})
+        .inc();
+    return r;
+}
+
+result<kube::object> metered_writer::apply(reconcile::child_kind kind, kube::object_key const& key, std::string body,
+                                           std::optional<reconcile::identity> const& as) {
+    auto r = inner_.apply(kind, key, std::move(body), as);
+    count("apply", r);
+    return r;
+}
+
+result<void> metered_writer::remove(reconcile::child_kind kind, kube::object_key const& key,
+                                    std::optional<reconcile::identity> const& as) {
+    auto r = inner_.remove(kind, key, as);
+    count("delete", r);
+    return r;
+}
+
+result<void> metered_writer::update_status(kube::object const& stack, api::stack_status const& status,
+                                           std::optional<reconcile::identity> const& as) {
+    auto r = inner_.update_status(stack, status, as);
+    count("status", r);
+    return r;
+}
+
+controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
+                       webhook::registry& metrics)
     : opts_(o),
       handlers_(queue_),
-      writer_(c),
+      client_writer_(c),
+      writer_(client_writer_, metrics),
       recorder_(c, recorder_options(std::move(instance))),
       events_(recorder_),
       owners_([key](rapidjson::Value const& stack) -> result<reconcile::identity> {
@@ -59,8 +100,19 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
     ro.forbidden_retry = o.forbidden_retry;
     reconciler_ = std::make_unique<reconcile::stack_reconciler>(
         *cache_, writer_, events_, owners_, reconcile::make_mapper(mapping_from(o)), util::system_clock(), ro);
+    auto& duration = metrics.get_histogram("compose_operator_reconcile_duration_seconds",
+                                           "Time of one reconcile pass of a Stack");
     pool_ = std::make_unique<reconcile::worker_pool>(
-        queue_, [this](kube::object_key const& key, std::stop_token st) { return reconciler_->reconcile(key, st); });
+        queue_, [this, &metrics, &duration](kube::object_key const& key, std::stop_token st) {
+            auto t0 = std::chrono::steady_clock::now();
+            auto r = reconciler_->reconcile(key, st);
+            duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+            metrics
+                .get_counter("compose_operator_reconcile_total", "Reconcile passes by result",
+                             {{"result", result_label(r)}})
+                .inc();
+            return r;
+        });
 }
 
 controller::~controller() { stop(); }

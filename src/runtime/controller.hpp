@@ -11,6 +11,7 @@
 #include "op/reconcile/worker.hpp"
 #include "op/runtime/operator.hpp"
 #include "op/webhook/identity.hpp"
+#include "op/webhook/metrics.hpp"
 
 #include <atomic>
 #include <map>
@@ -18,9 +19,31 @@
 
 namespace op::runtime {
 
+// A writer that counts what it sends (compose_operator_writes_total{verb,result}), so /metrics
+// shows which replica writes.
+class metered_writer final : public reconcile::writer {
+public:
+    metered_writer(reconcile::writer& inner, webhook::registry& metrics);
+    [[nodiscard]] result<kube::object> apply(reconcile::child_kind kind, kube::object_key const& key,
+                                             std::string body,
+                                             std::optional<reconcile::identity> const& as) override;
+    [[nodiscard]] result<void> remove(reconcile::child_kind kind, kube::object_key const& key,
+                                      std::optional<reconcile::identity> const& as) override;
+    [[nodiscard]] result<void> update_status(kube::object const& stack, api::stack_status const& status,
+                                             std::optional<reconcile::identity> const& as) override;
+
+private:
+    template <class R>
+    R const& count(std::string_view verb, R const& r);
+    reconcile::writer& inner_;
+    webhook::registry& metrics_;
+};
+
 class controller {
 public:
-    controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance);
+    // `metrics` receives compose_operator_reconcile_* and compose_operator_writes_total.
+    controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
+               webhook::registry& metrics);
     ~controller();
     controller(controller const&) = delete;
     controller& operator=(controller const&) = delete;
@@ -39,7 +62,8 @@ private:
     std::unique_ptr<kube::informer> stacks_;
     std::map<reconcile::child_kind, std::unique_ptr<kube::informer>> children_;
     std::unique_ptr<reconcile::store_cache> cache_;
-    reconcile::client_writer writer_;
+    reconcile::client_writer client_writer_;
+    metered_writer writer_;
     kube::event_recorder recorder_;
     reconcile::kube_event_recorder events_;
     reconcile::function_owner_verifier owners_;

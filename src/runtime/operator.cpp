@@ -90,6 +90,7 @@ int run(run_options const& o) {
     std::atomic<bool> webhook_up{false};
     std::atomic<bool> leading{false};
     std::atomic<bool> ready_controller{false};
+    auto& leader_gauge = metrics.get_gauge("compose_operator_leader", "1 while this replica runs the reconciler");
     webhook::probe_options po;
     po.address = o.probe_address;
     po.port = static_cast<std::uint16_t>(o.probe_port);
@@ -124,7 +125,7 @@ int run(run_options const& o) {
     std::atomic<int> exit_code{0};
     auto start_controller = [&]() -> bool {
         std::lock_guard lock(ctl_mutex);
-        ctl = std::make_unique<controller>(c, o, *key, instance);
+        ctl = std::make_unique<controller>(c, o, *key, instance, metrics);
         if (auto r = ctl->start(std::chrono::seconds(120)); !r) {
             log::error("cannot start the controller", {{"error", r.error().what()}});
             exit_code = 1;
@@ -156,9 +157,11 @@ int run(run_options const& o) {
         cb.on_started_leading = [&](std::stop_token) {
             log::info("became leader", {{"identity", instance}});
             leading = true;
+            leader_gauge.set(1);
             starter = std::jthread([&] { start_controller(); });
         };
         cb.on_stopped_leading = [&] {
+            leader_gauge.set(0);
             if (leading.exchange(false)) {
                 log::warn("leadership lost; stopping so a restart campaigns again", {{"identity", instance}});
                 exit_code = exit_code.load() == 0 ? 1 : exit_code.load();
@@ -174,6 +177,7 @@ int run(run_options const& o) {
         election = std::jthread([&](std::stop_token st) { elector->run(st); });
     } else {
         leading = true;
+        leader_gauge.set(1);
         if (!start_controller()) {
             // request_stop() was sent; fall through to the orderly stop below.
         }

@@ -28,7 +28,8 @@ struct convert_options {
     std::string namespace_;          // --namespace; omitted from the manifest when empty
     std::string env_file;            // --env-file; default: .env next to the first file
     std::string api_version = "v1beta2";  // v1beta1 | v1beta2 | v1alpha3
-    std::string output = "yaml";          // yaml | json
+    std::string output = "yaml";          // yaml | json | manifests (the objects, not the Stack)
+    std::string service_type = "LoadBalancer";  // -o manifests: LoadBalancer | NodePort
 };
 
 struct rendered {

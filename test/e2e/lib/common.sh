@@ -54,3 +54,28 @@ annotation() { kubectl -n "$1" get "stack/$2" -o "jsonpath={.metadata.annotation
 contains() { local t=$1 p; shift; for p in "$@"; do [[ $t == *"$p"* ]] || return 1; done; }
 # lacks <text> <part>: true when text does not hold part.
 lacks() { [[ $1 != *"$2"* ]]; }
+
+# convert <args...>: `compose-operator convert` with the binary under test.
+convert() { "${OP_BIN:-$ROOT/build/src/compose-operator}" convert "$@"; }
+# expected_children: reads `convert -o manifests` YAML on stdin, prints each object the way
+# `kubectl get -o name` does (deployment.apps/web, service/web-published, ...), sorted.
+expected_children() {
+    python3 -c '
+import sys, yaml
+group = {"Deployment": "deployment.apps", "StatefulSet": "statefulset.apps", "DaemonSet": "daemonset.apps",
+         "Service": "service", "ConfigMap": "configmap", "Secret": "secret"}
+names = [group[d["kind"]] + "/" + d["metadata"]["name"] for d in yaml.safe_load_all(sys.stdin) if d]
+print("\n".join(sorted(names)))'
+}
+# actual_children <namespace> [stack]: the operator-managed objects in the namespace (of one
+# stack when given), as `kubectl get -o name` prints them, sorted.
+actual_children() {
+    local sel="app.kubernetes.io/managed-by=compose-operator"
+    [ -n "${2:-}" ] && sel="$sel,com.docker.stack.namespace=$2"
+    kubectl -n "$1" get deploy,sts,ds,svc,cm,secret -l "$sel" -o name | sort
+}
+# metric <probe port> <series prefix>: the sum of the matching series of the operator's /metrics
+# (0 when absent).
+metric() {
+    curl -sf "http://127.0.0.1:$1/metrics" | awk -v p="$2" 'index($0, p) == 1 { s += $NF } END { print s + 0 }'
+}

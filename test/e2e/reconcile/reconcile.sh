@@ -28,6 +28,8 @@ gen=$(kubectl -n "$NS" get stack shop -o jsonpath='{.metadata.generation}')
 eventually 60 "the frontend Deployment rolls out the new image" bash -c "[ \"\$(kubectl -n $NS get deploy frontend -o jsonpath='{.spec.template.spec.containers[0].image}')\" = nginx:1.28 ]"
 eventually 60 "observedGeneration follows the generation ($gen) and the stack is Ready" \
     bash -c "[ \"\$(kubectl -n $NS get stack shop -o jsonpath='{.status.observedGeneration}')\" = $gen ] && kubectl -n $NS wait --for=condition=Ready stack/shop --timeout=1s"
+eventually 30 "the stack went Reconciling then Ready (a Progressing Event for generation $gen)" \
+    bash -c "kubectl -n $NS get events --field-selector reason=Progressing,involvedObject.name=shop -o jsonpath='{.items[*].message}' | grep -q 'generation $gen'"
 
 # Change replicas: scaled.
 kubectl -n "$NS" patch stack shop --type=json -p '[{"op":"replace","path":"/spec/services/0/deploy/replicas","value":4}]' >/dev/null
@@ -55,7 +57,7 @@ eventually 60 "deleting the stack removes its workloads and Services" \
 check "its PersistentVolumeClaims remain" bash -c "kubectl -n $NS get pvc -o name | grep -q cart-data"
 
 # alice with rights on stacks only: Stalled with the forbidden message, nothing created;
-# once granted Deployments and Services, the same stack becomes Ready.
+# once granted Deployments and Services (and stacks/finalizers), the same stack becomes Ready.
 grant alice "$NS" stacks.compose.docker.com get,list,watch,create,update,patch,delete
 cat > /tmp/e2e-alice.$$ <<YAML
 apiVersion: compose.docker.com/v1beta2
@@ -72,6 +74,11 @@ msg=$(kubectl -n "$NS" get stack alices -o jsonpath='{.status.conditions[?(@.typ
 check "the Stalled message says what is forbidden ($msg)" contains "$msg" alice
 check "nothing was created for alice" bash -c "[ -z \"\$(kubectl -n $NS get deploy,svc -l com.docker.stack.namespace=alices -o name)\" ]"
 grant alice "$NS" deployments.apps,statefulsets.apps,daemonsets.apps,services,configmaps,secrets get,list,watch,create,update,patch,delete
+# The local apiserver runs OwnerReferencesPermissionEnforcement (as OpenShift does): children's
+# blockOwnerDeletion needs update on stacks/finalizers, which compose-operator-stack-editor grants.
+finalizers_named() { contains "$(kubectl -n "$NS" get stack alices -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')" finalizers; }
+eventually 60 "without stacks/finalizers the Stalled message names finalizers" finalizers_named
+grant alice "$NS" stacks.compose.docker.com/finalizers update
 eventually 90 "once granted, alice's stack becomes Ready" ready alices
 check "alice's Deployment exists" kubectl -n "$NS" get deploy hello
 rm -f /tmp/e2e-alice.$$

@@ -79,3 +79,53 @@ TEST_CASE("render_stack warns about unset variables", "[unit][cli]") {
     REQUIRE_FALSE(r->warnings.empty());
     CHECK(r->warnings[0].find("NOPE") != std::string::npos);
 }
+
+TEST_CASE("render_stack -o manifests prints the objects the operator would create", "[unit][cli]") {
+    convert_options o;
+    o.name = "demo";
+    o.namespace_ = "ns";
+    o.output = "manifests";
+    std::vector<compose::source_file> files = {
+        {"compose.yaml",
+         "services:\n"
+         "  web:\n    image: nginx\n    ports: [\"8080:80\"]\n    secrets: [token]\n"
+         "  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n"
+         "volumes:\n  data: {}\n"
+         "secrets:\n  token:\n    file: ./token.txt\n"}};
+    auto read = [](std::string const& p) -> std::optional<std::string> {
+        if (p == "./token.txt" || p == "token.txt") return std::string("s3cret");
+        return std::nullopt;
+    };
+    auto r = render_stack(files, o, {}, read);
+    REQUIRE(r);
+    auto const& m = r->manifest;
+    // Documents start with ---; one per object: Secret, StatefulSet db, Deployment web, Services.
+    CHECK(m.rfind("---\n", 0) == 0);
+    CHECK(m.find("kind: Secret") != std::string::npos);
+    CHECK(m.find("czNjcmV0") != std::string::npos);  // base64("s3cret")
+    CHECK(m.find("kind: StatefulSet") != std::string::npos);
+    CHECK(m.find("kind: Deployment") != std::string::npos);
+    CHECK(m.find("name: web-published") != std::string::npos);
+    CHECK(m.find("type: LoadBalancer") != std::string::npos);
+    CHECK(m.find("namespace: ns") != std::string::npos);
+    CHECK(m.find("ownerReferences") == std::string::npos);  // no Stack to own them
+    CHECK(m.find("compose.docker.com/v1beta2") == std::string::npos);
+
+    o.service_type = "NodePort";
+    auto np = render_stack(files, o, {}, read);
+    REQUIRE(np);
+    CHECK(np->manifest.find("type: NodePort") != std::string::npos);
+
+    // Without the secret's file the Secret is not printed and a warning says it must exist.
+    auto missing = render_stack(files, o, {}, no_files);
+    REQUIRE(missing);
+    CHECK(missing->manifest.find("kind: Secret") == std::string::npos);
+    bool warned = false;
+    for (auto const& w : missing->warnings) warned = warned || w.find("must exist") != std::string::npos;
+    CHECK(warned);
+
+    o.service_type = "ClusterIP";
+    auto bad = render_stack(files, o, {}, read);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field_path == "--default-service-type");
+}

@@ -46,3 +46,19 @@ fi
 grep -q 'services.app' "$tmp/err" || { echo "no path in error"; cat "$tmp/err"; exit 1; }
 if "$OP_BIN" convert -f "$tmp/missing.yaml" > /dev/null 2>&1; then echo "expected failure"; exit 1; fi
 echo ok
+
+# -o manifests: plain Kubernetes objects (no Stack), one YAML document each.
+"$OP_BIN" convert -f "$tmp/my_app/compose.yaml" --name demo --namespace ns -o manifests > "$tmp/m.yaml" 2>/dev/null
+grep -q '^kind: Deployment$' "$tmp/m.yaml" || { echo "no Deployment in -o manifests"; cat "$tmp/m.yaml"; exit 1; }
+if grep -q 'compose.docker.com/v1beta2' "$tmp/m.yaml"; then echo "-o manifests printed a Stack"; exit 1; fi
+if command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null; then
+    python3 - "$tmp/m.yaml" <<'PY'
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+kinds = sorted(d["kind"] for d in docs)
+assert kinds == ["Deployment", "Service", "Service"], kinds
+for d in docs:
+    assert d["metadata"]["namespace"] == "ns", d
+    assert d["metadata"]["labels"]["com.docker.stack.namespace"] == "demo", d
+PY
+fi

@@ -129,6 +129,11 @@ TEST_CASE("a workload not yet observed at its generation is not ready", "[unit]"
     CHECK(s.observed_generation == 2);
     CHECK(s.services.at("web") == api::service_status{3, 1, 0});
     for (auto const& c : s.conditions) CHECK(c.observed_generation == 2);
+    // Ready -> rolling out is a transition the user sees as an Event, once.
+    REQUIRE(f.events.lines.size() == 2);
+    CHECK(f.events.lines[1].rfind("Normal Progressing: generation 2: ", 0) == 0);
+    f.step();
+    CHECK(f.events.lines.size() == 2);
 }
 
 TEST_CASE("lastTransitionTime moves only when a condition flips", "[unit]") {

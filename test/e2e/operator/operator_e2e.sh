@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Issue 6 end to end, the operator as a whole: the stack matrix (web/api/db, five services,
+# a stateful database; each as v1beta1 and v1beta2), --impersonation none, kill -9 while 50
+# stacks reconcile, and two replicas with leader election.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing (scripts/setup.sh)"; exit 77; }
+
+RUN=e2e-op-$(date +%s)-$RANDOM
+NAMESPACES=()
+cleanup() {
+    OP_INSTANCE=b operator stop >/dev/null 2>&1 || true
+    operator stop >/dev/null 2>&1 || true
+    operator start >/dev/null 2>&1 || true  # leave the operator as the other tests expect it
+    for n in "${NAMESPACES[@]}"; do kubectl delete namespace "$n" --wait=false >/dev/null 2>&1 || true; done
+}
+trap cleanup EXIT
+namespace() { local n="$RUN-$1"; kubectl create namespace "$n" >/dev/null; NAMESPACES+=("$n"); echo "$n"; }
+ready() { [ "$(kubectl -n "$1" get "stack/$2" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]; }
+# same_children <ns> <stack> <compose file>: the stack owns exactly the objects `convert -o manifests` prints.
+same_children() {
+    local want got
+    want=$(convert -f "$3" --name "$2" -o manifests 2>/dev/null | expected_children)
+    got=$(actual_children "$1" "$2")
+    [ -n "$want" ] && [ "$want" = "$got" ] || { echo "want: $want"; echo "got:  $got"; return 1; }
+}
+
+operator restart >/dev/null
+
+# ---- 1. The stack matrix: each Compose file as v1beta1 and as v1beta2 reaches Ready. ----
+declare -A MATRIX_NS
+for f in webapp five database; do
+    for v in v1beta1 v1beta2; do
+        ns=$(namespace "$f-$v")
+        MATRIX_NS[$f-$v]=$ns
+        convert -f "$HERE/stacks/$f.yaml" --name "$f" --namespace "$ns" --api-version "$v" 2>/dev/null |
+            kubectl apply -f - >/dev/null
+    done
+done
+for key in "${!MATRIX_NS[@]}"; do
+    ns=${MATRIX_NS[$key]}
+    eventually 180 "$key becomes Ready" ready "$ns" "${key%-*}"
+done
+for key in "${!MATRIX_NS[@]}"; do
+    ns=${MATRIX_NS[$key]} f=${key%-*}
+    check "$key: kubectl wait --for=condition=Ready returns" \
+        kubectl -n "$ns" wait --for=condition=Ready "stack/$f" --timeout=30s
+    check "$key: exactly the objects of convert -o manifests" same_children "$ns" "$f" "$HERE/stacks/$f.yaml"
+done
+ns=${MATRIX_NS[five-v1beta2]}
+check "five: frontend has 3 ready replicas" \
+    bash -c "[ \"\$(kubectl -n $ns get deploy frontend -o jsonpath='{.status.readyReplicas}')\" = 3 ]"
+check "five: published ports on one LoadBalancer Service" \
+    bash -c "[ \"\$(kubectl -n $ns get svc proxy-published -o jsonpath='{.spec.type} {.spec.ports[*].port}')\" = 'LoadBalancer 80 443' ]"
+ns=${MATRIX_NS[database-v1beta1]}
+check "database: postgres is a StatefulSet with 1 ready replica" \
+    bash -c "[ \"\$(kubectl -n $ns get sts postgres -o jsonpath='{.status.readyReplicas}')\" = 1 ]"
+eventually 60 "database: its volume claim is Bound" \
+    bash -c "kubectl -n $ns get pvc -o jsonpath='{.items[*].status.phase}' | grep -qx Bound"
+ns=${MATRIX_NS[webapp-v1beta1]}
+check "webapp: phase is Available" \
+    bash -c "[ \"\$(kubectl -n $ns get stack webapp -o jsonpath='{.status.phase}')\" = Available ]"
+# A quiet operator: once Ready, a resync pass (no change) writes nothing.
+before=$(metric 8080 'compose_operator_writes_total{verb="apply"')
+sleep 3
+after=$(metric 8080 'compose_operator_writes_total{verb="apply"')
+check "no re-applies while nothing changes ($before -> $after)" [ "$before" = "$after" ]
+
+# ---- 2. --impersonation none: the operator's own account does the work. ----
+operator restart --impersonation none >/dev/null
+ns=$(namespace imp-none)
+grant alice "$ns" stacks.compose.docker.com "get,list,watch,create,update,patch,delete"
+cat <<YAML | as_user alice apply -f - >/dev/null
+apiVersion: compose.docker.com/v1beta2
+kind: Stack
+metadata: {name: hello, namespace: $ns}
+spec:
+  services:
+  - name: hello
+    image: nginx:1.27
+    ports: [{target: 80, published: 8080}]
+YAML
+eventually 90 "impersonation none: alice's stack (stacks rights only) becomes Ready" ready "$ns" hello
+check "impersonation none: its Deployment exists" kubectl -n "$ns" get deploy hello
+check "impersonation none: alice herself still may not read Deployments" \
+    bash -c "! kubectl --kubeconfig $CLUSTER_DIR/alice.kubeconfig -n $ns get deploy hello >/dev/null 2>&1"
+operator restart >/dev/null
+
+# ---- 3. kill -9 while 50 stacks reconcile; a restart converges to exactly the desired objects. ----
+ns=$(namespace crash)
+gen=$(mktemp -d)
+for i in $(seq 1 50); do
+    cat > "$gen/s$i.yaml" <<YAML
+services:
+  web$i:
+    image: nginx:1.27
+    ports: ["80"]
+    deploy: {replicas: 2}
+  api$i:
+    image: httpd:2.4
+    ports: ["8080:80"]
+  cache$i:
+    image: redis:7
+YAML
+    convert -f "$gen/s$i.yaml" --name "s$i" --namespace "$ns" 2>/dev/null
+    echo "---"
+done > "$gen/stacks.yaml"
+for i in $(seq 1 50); do convert -f "$gen/s$i.yaml" --name "s$i" -o manifests 2>/dev/null; done | expected_children > "$gen/want"
+kubectl apply -f "$gen/stacks.yaml" >/dev/null
+# Kill it mid-way: once some, but not all, stacks have objects.
+t0=$SECONDS
+until [ "$(kubectl -n "$ns" get deploy -o name 2>/dev/null | wc -l)" -ge 10 ] || [ $((SECONDS - t0)) -gt 60 ]; do sleep 0.1; done
+operator kill >/dev/null
+partial=$(kubectl -n "$ns" get deploy -o name | wc -l)
+ready_then=$(kubectl -n "$ns" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True || true)
+echo "#    killed with $partial of 150 Deployments created, $ready_then of 50 stacks Ready"
+check "the kill happened mid-way ($partial of 150 Deployments)" [ "$partial" -lt 150 ]
+operator start >/dev/null
+all_ready() { [ "$(kubectl -n "$ns" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" = 50 ]; }
+eventually 240 "after the restart all 50 stacks are Ready" all_ready
+check "exactly the desired objects of the 50 stacks, no duplicates, no leftovers" \
+    bash -c "diff <(kubectl -n $ns get deploy,sts,ds,svc,cm,secret -o name | sort) $gen/want"
+owners_ok() {
+    # every child: one controller ownerReference, to a Stack whose name is its stack label
+    kubectl -n "$ns" get deploy,svc -o jsonpath='{range .items[*]}{.metadata.labels.com\.docker\.stack\.namespace} {.metadata.ownerReferences[*].name} {.metadata.ownerReferences[*].controller}{"\n"}{end}' |
+        awk '$1 != $2 || $3 != "true" || NF != 3 { bad = 1; print } END { exit bad }'
+}
+check "each child has exactly one controller owner, its own stack" owners_ok
+check "2 pods per web Deployment, 1 per other (no duplicate ReplicaSets)" \
+    bash -c "[ \"\$(kubectl -n $ns get pods --no-headers | wc -l)\" = 200 ] && [ \"\$(kubectl -n $ns get rs --no-headers | wc -l)\" = 150 ]"
+rm -rf "$gen"
+
+# ---- 4. Two replicas with leader election: only the leader writes; kill it, the other finishes. ----
+operator stop >/dev/null
+LE=(--leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1)
+operator start "${LE[@]}" >/dev/null
+eventually 30 "replica a leads" bash -c "[ \"\$(curl -sf http://127.0.0.1:8080/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 1 ]"
+# b starts second, so the webhooks point at b's port and keep working when a dies.
+OP_INSTANCE=b OP_WEBHOOK_PORT=9444 OP_PROBE_PORT=8081 operator start "${LE[@]}" >/dev/null
+check "replica b is ready (webhooks) but follows" \
+    bash -c "[ \"\$(curl -sf http://127.0.0.1:8081/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 0 ]"
+ns=$(namespace leader)
+convert -f "$HERE/stacks/webapp.yaml" --name one --namespace "$ns" 2>/dev/null | kubectl apply -f - >/dev/null
+eventually 90 "a stack becomes Ready under replica a" ready "$ns" one
+a_writes=$(metric 8080 compose_operator_writes_total)
+b_writes=$(metric 8081 compose_operator_writes_total)
+check "only the leader wrote (a: $a_writes writes, b: $b_writes)" bash -c "[ $a_writes -gt 0 ] && [ $b_writes = 0 ]"
+holder_a=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
+operator kill >/dev/null
+t_kill=$SECONDS
+kubectl -n "$ns" patch stack one --type merge -p '{"spec":{"services":[]}}' >/dev/null 2>&1 || true
+kubectl -n "$ns" delete stack one --wait=false >/dev/null 2>&1 || true
+convert -f "$HERE/stacks/five.yaml" --name two --namespace "$ns" 2>/dev/null | kubectl apply -f - >/dev/null
+eventually 90 "after a is killed, b finishes the work: a new stack becomes Ready" ready "$ns" two
+echo "#    b took over and converged $((SECONDS - t_kill))s after a was killed (lease 6s)"
+holder_b=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
+check "the Lease moved from a to b ($holder_a -> $holder_b)" bash -c "[ -n '$holder_b' ] && [ '$holder_a' != '$holder_b' ]"
+check "b now writes ($(metric 8081 compose_operator_writes_total) writes)" bash -c "[ \$(curl -sf http://127.0.0.1:8081/metrics | awk '/^compose_operator_writes_total/{s+=\$NF} END{print s+0}') -gt 0 ]"
+check "two has exactly its desired objects" same_children "$ns" two "$HERE/stacks/five.yaml"
+OP_INSTANCE=b operator stop >/dev/null
+
+finish
