@@ -185,6 +185,19 @@ def root(spec):
         "status": STATUS,
     })}
 
+ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"]
+
+VOLUME_CLAIM = obj("Settings of the PersistentVolumeClaims made for one named volume "
+                   "(compose-operator extension; Compose: `x-kubernetes` of the top-level volume). "
+                   "Absent fields take the operator's defaults.", {
+    "size": s('Requested storage, a Kubernetes quantity, e.g. "10Gi".'),
+    "storageClassName": s('StorageClass of the claims; "" requests no class (static binding). '
+                          "Absent: the cluster's default StorageClass."),
+    "accessModes": strs("Access modes of the claims (default: ReadWriteOnce).",
+                        "ReadWriteOnce, ReadOnlyMany, ReadWriteMany or ReadWriteOncePod."),
+})
+VOLUME_CLAIM["properties"]["accessModes"]["items"]["enum"] = ACCESS_MODES
+
 def structured(service_props, desc):
     return obj(desc, {
         "services": arr("The services of the stack.", obj("One service (Compose service).", service_props)),
@@ -192,6 +205,10 @@ def structured(service_props, desc):
                         additionalProperties=file_object("secret")),
         "configs": dict(type="object", description="Top-level configs, keyed by name.",
                         additionalProperties=file_object("config")),
+        "volumes": dict(type="object",
+                        description="Claim settings of named volumes, keyed by volume name "
+                                    "(compose-operator extension).",
+                        additionalProperties=VOLUME_CLAIM),
     })
 
 V1BETA1 = obj("Stack specification as a Compose file.", {

@@ -135,6 +135,21 @@ result<file_object> decode_file_object(value const& v, std::string const& p) {
     return out;
 }
 
+result<std::optional<std::string>> read_opt_string(value const& obj, std::string_view key,
+                                                   std::string_view path) {
+    OP_TRY(auto s, json::get_string(obj, key, path));
+    if (!s) return std::optional<std::string>{};
+    return std::optional<std::string>{std::string(*s)};
+}
+
+result<volume_claim> decode_volume_claim(value const& v, std::string const& p) {
+    volume_claim out;
+    OP_TRY(out.size, read_opt_string(v, "size", p));
+    OP_TRY(out.storage_class_name, read_opt_string(v, "storageClassName", p));
+    OP_TRY(out.access_modes, read_strings(v, "accessModes", p));
+    return out;
+}
+
 result<constraint> decode_constraint(value const& v, std::string const& p) {
     constraint out;
     OP_TRY(out.value, read_string(v, "Value", p));
@@ -353,6 +368,7 @@ result<stack_spec> decode_spec(rapidjson::Value const& spec, std::string_view pa
     OP_TRY(out.services, read_list<service_config>(spec, "services", path, decode_service));
     OP_TRY(out.secrets, read_object_map<file_object>(spec, "secrets", path, decode_file_object));
     OP_TRY(out.configs, read_object_map<file_object>(spec, "configs", path, decode_file_object));
+    OP_TRY(out.volumes, read_object_map<volume_claim>(spec, "volumes", path, decode_volume_claim));
     return out;
 }
 

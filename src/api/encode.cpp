@@ -31,6 +31,11 @@ public:
         if (i) add(key, Value(*i));
         return *this;
     }
+    // Adds the string when present, even when empty ("" differs from absent).
+    object_builder& opt_str(char const* key, std::optional<std::string> const& v) {
+        if (v) add(key, json::string_value(*v, alloc_));
+        return *this;
+    }
     object_builder& opt_duration(char const* key, std::optional<duration> const& d) {
         if (d) add(key, Value(static_cast<std::int64_t>(d->count())));
         return *this;
@@ -137,6 +142,14 @@ Value enc_file_object(file_object const& f, alloc_t& a) {
                              .boolean("external", f.external.external)
                              .done())
         .string_map("labels", f.labels)
+        .done();
+}
+
+Value enc_volume_claim(volume_claim const& v, alloc_t& a) {
+    return object_builder(a)
+        .opt_str("size", v.size)
+        .opt_str("storageClassName", v.storage_class_name)
+        .strings("accessModes", v.access_modes)
         .done();
 }
 
@@ -301,6 +314,7 @@ Value encode_spec(stack_spec const& s, alloc_t& a) {
         .list("services", s.services, enc_service)
         .object_map("secrets", s.secrets, enc_file_object)
         .object_map("configs", s.configs, enc_file_object)
+        .object_map("volumes", s.volumes, enc_volume_claim)
         .done();
 }
 

@@ -75,6 +75,9 @@ using entry_fn = std::function<status(std::string const& key, node const& v, std
 [[nodiscard]] result<std::vector<file_reference>> decode_file_refs(context const& c, node const& n,
                                                                    std::string const& p,
                                                                    bool secrets);
+// The `x-kubernetes` block of a top-level volume; every error names its key under `p`.
+[[nodiscard]] result<volume_claim> decode_volume_claim(context const& c, node const& n,
+                                                       std::string const& p);
 // The whole project from the top-level mapping; checks references between sections.
 [[nodiscard]] result<project> decode_project(context const& c, node const& root);
 

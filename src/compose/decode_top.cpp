@@ -76,6 +76,10 @@ result<volume> decode_volume(context const& c, node const& n, std::string const&
             else { OP_TRY(vol.labels, as_string_map(c, v, vp)); }
             return {};
         }));
+    if (auto it = vol.extensions.find("x-kubernetes"); it != vol.extensions.end()) {
+        OP_TRY(vol.kubernetes, decode_volume_claim(c, it->second, key_path(p, it->first)));
+        vol.extensions.erase(it);
+    }
     return vol;
 }
 

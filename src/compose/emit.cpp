@@ -263,9 +263,16 @@ node to_node(network const& n) {
         .smap("labels", n.labels).nodes(n.extensions).done();
 }
 
+node to_node(volume_claim const& k) {
+    return map_builder{}.opt("size", k.size, str).opt("storageClassName", k.storage_class_name, str)
+        .list("accessModes", k.access_modes).done();
+}
+
 node to_node(volume const& v) {
     return map_builder{}.s("name", v.name).s("driver", v.driver).smap("driver_opts", v.driver_opts)
-        .b("external", v.external).smap("labels", v.labels).nodes(v.extensions).done();
+        .b("external", v.external).smap("labels", v.labels)
+        .opt("x-kubernetes", v.kubernetes, [](volume_claim const& k) { return to_node(k); })
+        .nodes(v.extensions).done();
 }
 
 node to_node(file_object const& f) {

@@ -358,7 +358,11 @@ result<compose_spec> from_compose(compose::project const& project) {
         if (!v.driver.empty() || !v.driver_opts.empty() || v.external) {
             ctx.warn("volumes." + name,
                      "volume driver, driver_opts and external are ignored; a PersistentVolumeClaim "
-                     "from the default StorageClass is used");
+                     "is used (x-kubernetes sets its size, storageClassName and accessModes)");
+        }
+        if (v.kubernetes) {
+            out.spec.volumes[name] = {v.kubernetes->size, v.kubernetes->storage_class_name,
+                                      v.kubernetes->access_modes};
         }
     }
     if (!project.networks.empty()) {

@@ -158,6 +158,10 @@ compose::project to_compose(api::stack_spec const& spec) {
             if (v.type == "volume" && !v.source.empty()) out.volumes[v.source];
         }
     }
+    for (auto const& [name, claim] : spec.volumes) {
+        out.volumes[name].kubernetes =
+            compose::volume_claim{claim.size, claim.storage_class_name, claim.access_modes};
+    }
     return out;
 }
 

@@ -9,7 +9,8 @@
 // capitalised constraint keys). Plain value types: no I/O, copyable, comparable with ==.
 //
 // Additive fields (not in the reference, optional, marked "[additive]") carry what the
-// reference's FromComposeConfig dropped: healthcheck start_period and a numeric group id.
+// reference's FromComposeConfig dropped: healthcheck start_period and a numeric group id; and
+// per-volume claim settings (spec.volumes).
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -217,10 +218,22 @@ struct service_config {
     friend bool operator==(service_config const&, service_config const&) = default;
 };
 
+// [additive] The claim settings of one named volume (compose-operator extension, Compose
+// `x-kubernetes` of a top-level volume; JSON {size, storageClassName, accessModes}). Absent
+// fields take the operator's defaults (mapping_options).
+struct volume_claim {
+    std::optional<std::string> size;                // a Kubernetes quantity, e.g. "10Gi"
+    std::optional<std::string> storage_class_name;  // "" = no class (static binding)
+    std::vector<std::string> access_modes;          // ReadWriteOnce, ReadOnlyMany, ...
+
+    friend bool operator==(volume_claim const&, volume_claim const&) = default;
+};
+
 struct stack_spec {
     std::vector<service_config> services;
     std::map<std::string, file_object> secrets;
     std::map<std::string, file_object> configs;
+    std::map<std::string, volume_claim> volumes;  // [additive] keyed by volume name
 
     friend bool operator==(stack_spec const&, stack_spec const&) = default;
 };

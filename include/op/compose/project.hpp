@@ -266,12 +266,23 @@ struct network {
     friend bool operator==(network const&, network const&) = default;
 };
 
+// A top-level volume's `x-kubernetes` block (a compose-operator extension): the settings of the
+// PersistentVolumeClaims made for it. Every field is optional; absent ones take the operator's
+// defaults. The loader validates it and takes it out of `extensions`; emit() writes it back.
+struct volume_claim {
+    std::optional<std::string> size;                // `size`: a Kubernetes quantity, "10Gi"
+    std::optional<std::string> storage_class_name;  // `storageClassName`; "" = no class
+    std::vector<std::string> access_modes;          // `accessModes`: ReadWriteOnce, ...
+    friend bool operator==(volume_claim const&, volume_claim const&) = default;
+};
+
 struct volume {
     std::string name;
     std::string driver;
     std::map<std::string, std::string> driver_opts;
     bool external = false;
     std::map<std::string, std::string> labels;
+    std::optional<volume_claim> kubernetes;  // `x-kubernetes`
     extension_map extensions;
     friend bool operator==(volume const&, volume const&) = default;
 };

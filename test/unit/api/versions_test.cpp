@@ -214,3 +214,79 @@ TEST_CASE("canonical_json is stable and omits zero values", "[unit][api]") {
     CHECK(canonical_json(spec) ==
           R"({"services":[{"name":"web","environment":{"A":null,"B":"2"},"image":"nginx"}]})");
 }
+
+TEST_CASE("spec.volumes: claim settings per named volume", "[unit][api]") {
+    std::string const text =
+        R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"},)"
+        R"("spec":{"services":[{"name":"db","image":"postgres"}],"volumes":{)"
+        R"("data":{"size":"10Gi","storageClassName":"fast","accessModes":["ReadWriteMany"]},)"
+        R"("logs":{"storageClassName":""},"plain":{}}}})";
+    auto doc = parse(text);
+    auto s = decode_v1beta2(doc);
+    REQUIRE(s);
+    REQUIRE(s->spec);
+    auto const& v = s->spec->volumes;
+    REQUIRE(v.size() == 3);
+    CHECK(v.at("data") == volume_claim{"10Gi", "fast", {"ReadWriteMany"}});
+    CHECK(v.at("logs").storage_class_name == std::optional<std::string>(""));  // "" is kept
+    CHECK_FALSE(v.at("logs").size);
+    CHECK(v.at("plain") == volume_claim{});
+    CHECK(encode(*s) == doc);
+
+    // v1alpha3 carries the same field; the hub codec (canonical_json) too.
+    json::set(doc, "apiVersion", json::string_value("compose.docker.com/v1alpha3", doc.GetAllocator()),
+              doc.GetAllocator());
+    auto a3 = decode_v1alpha3(doc);
+    REQUIRE(a3);
+    CHECK(a3->spec == s->spec);
+    CHECK(encode(*a3) == doc);
+    auto canonical = parse(canonical_json(*s->spec));
+    auto back = decode_spec(canonical, "spec");
+    REQUIRE(back);
+    CHECK(*back == *s->spec);
+    CHECK(canonical_json(*s->spec).find(
+              R"("volumes":{"data":{"size":"10Gi","storageClassName":"fast","accessModes":["ReadWriteMany"]},)"
+              R"("logs":{"storageClassName":""},"plain":{}})") != std::string::npos);
+}
+
+TEST_CASE("spec.volumes is absent when empty", "[unit][api]") {
+    stack_spec spec;
+    service_config svc;
+    svc.name = "db";
+    svc.image = "postgres";
+    svc.volumes.push_back({"volume", "data", "/data", false});
+    spec.services.push_back(svc);
+    CHECK(canonical_json(spec).find("\"volumes\":{") == std::string::npos);
+    v1beta2::stack s;
+    s.metadata.name = "x";
+    s.spec = spec;
+    auto const* enc_spec = json::find(encode(s), "spec");
+    REQUIRE(enc_spec != nullptr);
+    CHECK(json::find(*enc_spec, "volumes") == nullptr);
+}
+
+TEST_CASE("spec.volumes wrong types are reported with their field path", "[unit][api]") {
+    struct row {
+        std::string spec;
+        std::string path;
+        std::string message;
+    };
+    std::vector<row> rows = {
+        {R"({"volumes":[]})", "spec.volumes", "expected object, got array"},
+        {R"({"volumes":{"data":"10Gi"}})", "spec.volumes.data", "expected object, got string"},
+        {R"({"volumes":{"data":{"size":10}}})", "spec.volumes.data.size", "expected string, got number"},
+        {R"({"volumes":{"data":{"storageClassName":true}}})", "spec.volumes.data.storageClassName",
+         "expected string, got boolean"},
+        {R"({"volumes":{"data":{"accessModes":"ReadWriteOnce"}}})", "spec.volumes.data.accessModes",
+         "expected array, got string"},
+        {R"({"volumes":{"data":{"accessModes":[1]}}})", "spec.volumes.data.accessModes[0]",
+         "expected string, got number"},
+    };
+    for (auto const& r : rows) {
+        INFO(r.spec);
+        auto e = v1beta2_error(r.spec);
+        CHECK(e.code == errc::invalid);
+        CHECK(e.field_path == r.path);
+        CHECK(e.message == r.message);
+    }
+}

@@ -1,5 +1,6 @@
 #include "op/conversion/compose_spec.hpp"
 
+#include "op/api/versions.hpp"
 #include "op/compose/emit.hpp"
 #include "op/compose/load.hpp"
 #include "op_catch.hpp"
@@ -165,4 +166,41 @@ TEST_CASE("awesome-compose corpus: convert or reject precisely", "[unit][convers
     }
     CHECK(converted + rejected >= 30);
     CHECK(converted > 0);
+}
+
+TEST_CASE("x-kubernetes volume settings: compose -> hub -> v1beta2 JSON -> hub -> compose",
+          "[unit][conversion]") {
+    auto project = load(
+        "services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/data, cache:/cache]\n"
+        "volumes:\n  data:\n    x-kubernetes:\n      size: 10Gi\n      storageClassName: fast\n"
+        "      accessModes: [ReadWriteMany]\n  cache:\n  empty:\n    x-kubernetes:\n"
+        "      storageClassName: \"\"\n");
+    auto r = from_compose(project);
+    REQUIRE(r);
+    REQUIRE(r->spec.volumes.size() == 2);  // only volumes with x-kubernetes
+    CHECK(r->spec.volumes.at("data") == api::volume_claim{"10Gi", "fast", {"ReadWriteMany"}});
+    CHECK(r->spec.volumes.at("empty") == api::volume_claim{std::nullopt, "", {}});
+
+    api::v1beta2::stack b2;
+    b2.metadata.name = "db";
+    b2.spec = r->spec;
+    auto doc = api::encode(b2);
+    auto decoded = api::decode_v1beta2(doc);
+    REQUIRE(decoded);
+    REQUIRE(decoded->spec);
+    CHECK(*decoded->spec == r->spec);
+
+    auto back = to_compose(*decoded->spec);
+    REQUIRE(back.volumes.at("data").kubernetes);
+    CHECK(back.volumes.at("data").kubernetes->size == "10Gi");
+    CHECK(back.volumes.at("data").kubernetes->storage_class_name == "fast");
+    CHECK(back.volumes.at("data").kubernetes->access_modes == std::vector<std::string>{"ReadWriteMany"});
+    CHECK_FALSE(back.volumes.at("cache").kubernetes);
+    std::string const text = compose::emit(back);
+    INFO(text);
+    CHECK(text.find("x-kubernetes") != std::string::npos);
+    auto again = from_compose(load(text));
+    REQUIRE(again);
+    CHECK(again->spec == r->spec);
+    CHECK(load(text).volumes == project.volumes);
 }

@@ -179,3 +179,26 @@ TEST_CASE("content_hash", "[unit][conversion]") {
     CHECK(content_hash("") == "fnv1a64:cbf29ce484222325");
     CHECK(content_hash("a") != content_hash("b"));
 }
+
+TEST_CASE("spec.volumes survives v1beta1 text both ways", "[unit][conversion]") {
+    auto b1 = v1beta1_object(
+        "services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/data]\n"
+        "volumes:\n  data:\n    x-kubernetes:\n      size: 5Gi\n      accessModes: [ReadWriteOncePod]\n");
+    auto b2 = to(b1, version::v1beta2);
+    REQUIRE(b2["spec"].HasMember("volumes"));
+    CHECK(json::dump(b2["spec"]["volumes"]) == R"({"data":{"size":"5Gi","accessModes":["ReadWriteOncePod"]}})");
+
+    // Written as v1beta2 (no Compose annotation): the rendered text carries x-kubernetes, and
+    // parsing that text again (annotations dropped) gives the same spec.
+    auto written = parse(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack",)"
+                         R"("metadata":{"name":"db","namespace":"demo"},"spec":{"services":[)"
+                         R"({"name":"db","image":"postgres","volumes":[{"type":"volume","source":"data","target":"/d"}]}],)"
+                         R"("volumes":{"data":{"size":"10Gi","storageClassName":"fast","accessModes":["ReadWriteMany"]}}}})");
+    auto text_form = to(written, version::v1beta1);
+    std::string const compose = text_form["spec"]["composeFile"].GetString();
+    INFO(compose);
+    CHECK(compose.find("x-kubernetes:") != std::string::npos);
+    text_form["metadata"].RemoveMember("annotations");
+    auto reparsed = to(text_form, version::v1beta2);
+    CHECK(spec_of(reparsed) == spec_of(written));
+}
