@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 extern char** environ;
@@ -117,8 +118,15 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
         out.warnings.push_back(fmt::format("{}: variable {} is not set, using an empty string",
                                            u.field_path, u.name));
     }
-    for (auto const& w : loaded->warnings) out.warnings.push_back(w.field_path + ": " + w.message);
-    for (auto const& w : built.warnings) out.warnings.push_back(w.field_path + ": " + w.message);
+    // The converter explains ignored keys better than the loader; one warning per field path.
+    std::set<std::string> warned;
+    auto add = [&](auto const& list) {
+        for (auto const& w : list) {
+            if (warned.insert(w.field_path).second) out.warnings.push_back(w.field_path + ": " + w.message);
+        }
+    };
+    add(built.warnings);
+    add(loaded->warnings);
 
     api::stack hub;
     hub.metadata.name = options.name;

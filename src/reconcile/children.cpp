@@ -144,7 +144,16 @@ bool up_to_date(rapidjson::Value const& cached, desired_child const& d) {
     auto const* ann = meta ? json::find(*meta, "annotations") : nullptr;
     auto const* h = ann ? json::find(*ann, desired_hash_annotation) : nullptr;
     if (!h || !h->IsString() || d.hash != h->GetString()) return false;
-    return json_subset(d.body, cached);
+    if (!d.body.IsObject() || !cached.IsObject()) return json_subset(d.body, cached);
+    // Items of a LIST response carry no apiVersion/kind (watch events do): the informer's
+    // initial list must not make every child look changed after a restart.
+    for (auto it = d.body.MemberBegin(); it != d.body.MemberEnd(); ++it) {
+        std::string_view const key(it->name.GetString(), it->name.GetStringLength());
+        if (key == "apiVersion" || key == "kind") continue;
+        auto m = cached.FindMember(it->name);
+        if (m == cached.MemberEnd() ? !it->value.IsNull() : !json_subset(it->value, m->value)) return false;
+    }
+    return true;
 }
 
 bool needs_replace(rapidjson::Value const& cached, desired_child const& d) {

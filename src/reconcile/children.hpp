@@ -37,6 +37,7 @@ struct desired_child {
 // (numbers compared numerically, arrays element-wise and of equal length). Server defaults and
 // fields of other managers are ignored; a value the server canonicalises differently (e.g. the
 // quantity "0.5" read back as "500m") makes it false, which only costs a no-op apply.
+// Top-level apiVersion/kind are not compared: objects from a LIST response lack them.
 [[nodiscard]] bool up_to_date(rapidjson::Value const& cached, desired_child const& d);
 
 // `a` is contained in `b` (see up_to_date).

@@ -129,3 +129,15 @@ TEST_CASE("render_stack -o manifests prints the objects the operator would creat
     REQUIRE_FALSE(bad);
     CHECK(bad.error().field_path == "--default-service-type");
 }
+
+TEST_CASE("render_stack prints one warning per field path", "[unit][cli]") {
+    convert_options o;
+    o.name = "demo";
+    auto r = render_stack({{"c.yaml", "services:\n  web:\n    image: x\n    depends_on: [db]\n"
+                                      "  db:\n    image: y\n"}},
+                          o, {}, no_files);
+    REQUIRE(r);
+    int n = 0;
+    for (auto const& w : r->warnings) n += w.rfind("services.web.depends_on:", 0) == 0 ? 1 : 0;
+    CHECK(n == 1);
+}

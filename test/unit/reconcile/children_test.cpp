@@ -65,6 +65,25 @@ TEST_CASE("json_subset ignores extra fields and compares numbers numerically", "
     CHECK_FALSE(json_subset(*a, *parse(R"({"spec":{"replicas":"2","ports":[{"port":80}]}})")));
 }
 
+TEST_CASE("up_to_date: a listed object (no apiVersion/kind) is up to date, a changed one not",
+          "[unit]") {
+    auto s = hub();
+    auto d = prepare(testing::fake_map(s), s);
+    REQUIRE(d);
+    auto const& dep = (*d)[0];
+    rapidjson::Document live;
+    live.CopyFrom(dep.body, live.GetAllocator());
+    CHECK(up_to_date(live, dep));  // as a watch event delivers it
+    live.RemoveMember("apiVersion");
+    live.RemoveMember("kind");
+    CHECK(up_to_date(live, dep));  // as a list item delivers it
+    live["metadata"]["annotations"][desired_hash_annotation].SetString("fnv1a64:0");
+    CHECK_FALSE(up_to_date(live, dep));  // an older desired state
+    live.CopyFrom(dep.body, live.GetAllocator());
+    live["metadata"]["labels"].RemoveAllMembers();
+    CHECK_FALSE(up_to_date(live, dep));  // drift in a field we own
+}
+
 TEST_CASE("a Service switching headless <-> cluster IP must be replaced", "[unit]") {
     auto s = hub();
     auto d = prepare(testing::fake_map(s), s);
