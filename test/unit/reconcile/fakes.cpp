@@ -197,7 +197,17 @@ result<void> fake_cluster::update_status(kube::object const& stack,
 
 void fake_cluster::put_stack(std::string const& text) {
     auto o = parse(text);
-    stacks_[kube::key_of(*o).str()] = o;
+    auto const k = kube::key_of(*o).str();
+    // Like the API server: a spec write keeps the status subresource's content.
+    if (auto old = stacks_.find(k); old != stacks_.end() && !o->HasMember("status") &&
+                                    old->second->HasMember("status")) {
+        auto d = copy(*o);
+        auto& a = d->GetAllocator();
+        rapidjson::Value status((*old->second)["status"], a);
+        d->AddMember("status", std::move(status), a);
+        o = d;
+    }
+    stacks_[k] = o;
 }
 
 void fake_cluster::put(child_kind kind, std::string const& text) {

@@ -49,7 +49,7 @@ public:
                                std::optional<identity> const& as) override;
 
     // --- test controls
-    void put_stack(std::string const& json);
+    void put_stack(std::string const& json);  // keeps the stored status when json has none
     void put(child_kind kind, std::string const& json);
     kube::object get(child_kind kind, std::string const& name) const;
     // Sets a workload's status to fully rolled out and ready (or `ready` ready replicas).
