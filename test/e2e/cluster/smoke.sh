@@ -6,7 +6,18 @@ new_namespace smoke
 
 # CRDs from crds/ are accepted and become Established.
 if ls "$ROOT"/crds/*.yaml >/dev/null 2>&1; then
-    check "kubectl apply -f crds/ is accepted" kubectl apply -f "$ROOT/crds/"
+    # Server-side dry run of the files as they are, then create when absent: once an operator ran
+    # locally it has rewritten the conversion clientConfig (Service -> URL), which a client-side
+    # apply of the Service form would conflict with (see scripts/operator.sh).
+    crd_dry_run() {
+        if kubectl get crd stacks.compose.docker.com >/dev/null 2>&1; then
+            kubectl replace --dry-run=server -f "$ROOT/crds/" -o name
+        else
+            kubectl create --dry-run=server -f "$ROOT/crds/" -o name
+        fi
+    }
+    check "the CRDs in crds/ are accepted (server-side dry run)" crd_dry_run
+    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/" >/dev/null
     eventually 30 "Stack CRD is Established" \
         kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=1s
 else
