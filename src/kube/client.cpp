@@ -1,13 +1,13 @@
 #include "op/kube/client.hpp"
 
 #include "connection.hpp"
+#include "op/util/base64.hpp"
 #include "op/util/json.hpp"
 #include "op/util/log.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/detail/base64.hpp>
 #include <boost/beast/http.hpp>
 
 #include <fmt/format.h>
@@ -120,10 +120,8 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             if (!tok) co_return tok.error();
             msg.set(http::field::authorization, "Bearer " + *tok);
         } else if (!cfg_.basic_user.empty()) {
-            std::string up = cfg_.basic_user + ":" + cfg_.basic_password;
-            std::string enc(beast::detail::base64::encoded_size(up.size()), '\0');
-            enc.resize(beast::detail::base64::encode(enc.data(), up.data(), up.size()));
-            msg.set(http::field::authorization, "Basic " + enc);
+            msg.set(http::field::authorization,
+                    "Basic " + base64::encode(cfg_.basic_user + ":" + cfg_.basic_password));
         }
         // A pooled connection may have been closed by the server while idle: retry once fresh.
         result<http_response> out = internal("unset");

@@ -2,9 +2,9 @@
 // here only, for kubeconfig files; the compose module owns all other YAML.
 #include "op/kube/config.hpp"
 
-#include <yaml-cpp/yaml.h>
+#include "op/util/base64.hpp"
 
-#include <boost/beast/core/detail/base64.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
@@ -40,13 +40,9 @@ std::string resolve(std::string const& p, std::string const& dir) {
 }
 
 result<std::string> b64(std::string const& s, std::string const& what) {
-    namespace b = boost::beast::detail::base64;
-    std::string out(b::decoded_size(s.size()), '\0');
-    auto [n, used] = b::decode(out.data(), s.data(), s.size());
-    if (used < s.size() && s.find_first_not_of("\r\n =", used) != std::string::npos)
-        return invalid("bad base64 in " + what);
-    out.resize(n);
-    return out;
+    auto out = base64::decode(s);
+    if (!out) return invalid("bad base64 in " + what + " (" + out.error().message + ")");
+    return std::move(*out);
 }
 
 std::string str(YAML::Node const& n, char const* key) {

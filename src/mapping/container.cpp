@@ -1,5 +1,6 @@
 // The main container of a service's pod (reference section 4.6, second table).
 #include "detail.hpp"
+#include "op/mapping/quantity.hpp"
 
 #include <set>
 #include <string>
@@ -8,48 +9,15 @@
 namespace op::mapping::detail {
 namespace {
 
-// Decimal cpus ("0.5", "2", ".25") -> a quantity in whole millicores, rounded up ("500m", "2").
-result<std::string> cpu_quantity(std::string const& cpus, std::string const& path) {
-    std::int64_t whole = 0;
-    std::int64_t milli = 0;
-    int frac_digits = 0;
-    bool seen_dot = false;
-    bool round_up = false;
-    bool any_digit = false;
-    for (char c : cpus) {
-        if (c == '.' && !seen_dot) {
-            seen_dot = true;
-        } else if (c >= '0' && c <= '9') {
-            any_digit = true;
-            if (!seen_dot) {
-                if (whole > 1'000'000) return op::invalid("cpus \"" + cpus + "\" is too large", path);
-                whole = whole * 10 + (c - '0');
-            } else if (frac_digits < 3) {
-                milli = milli * 10 + (c - '0');
-                ++frac_digits;
-            } else if (c != '0') {
-                round_up = true;
-            }
-        } else {
-            return op::invalid("cpus \"" + cpus + "\" is not a decimal number", path);
-        }
-    }
-    if (!any_digit) return op::invalid("cpus \"" + cpus + "\" is not a decimal number", path);
-    for (; frac_digits < 3; ++frac_digits) milli *= 10;
-    std::int64_t total = whole * 1000 + milli + (round_up ? 1 : 0);
-    if (total % 1000 == 0) return std::to_string(total / 1000);
-    return std::to_string(total) + "m";
-}
-
 // {cpu, memory} for one compose Resource; an empty object when it sets nothing.
 result<value> resource_list(api::resource const& r, std::string const& path, alloc_t& a) {
     value out(rapidjson::kObjectType);
     if (!r.cpus.empty()) {
-        OP_TRY(auto q, cpu_quantity(r.cpus, path + ".cpus"));
+        OP_TRY(auto q, cpu_quantity(r.cpus, path + ".cpus"));  // whole millicores, rounded up
         if (q != "0") put(out, "cpu", q, a);
     }
-    if (r.memory < 0) return op::invalid("memory must not be negative", path + ".memory");
-    if (r.memory > 0) put(out, "memory", std::to_string(r.memory), a);
+    OP_TRY(auto mem, memory_quantity(r.memory, path + ".memory"));
+    if (mem != "0") put(out, "memory", mem, a);
     return out;
 }
 
@@ -97,7 +65,8 @@ result<value> env(service_ctx const& ctx, alloc_t& a) {
         }
         value var(rapidjson::kObjectType);
         put(var, "name", name, a);
-        put(var, "value", *val, a);
+        // EnvVar.value is omitempty: the server drops "", so writing it would never match.
+        if (!val->empty()) put(var, "value", *val, a);
         out.PushBack(std::move(var), a);
     }
     return out;

@@ -87,7 +87,9 @@ struct volume_plan {
 [[nodiscard]] result<volume_plan> plan_volumes(service_ctx const& ctx);
 [[nodiscard]] value render_volume(pod_volume const& v, alloc_t& a);
 [[nodiscard]] value render_mount(volume_mount const& m, alloc_t& a);
-[[nodiscard]] value claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a);
+// A volumeClaimTemplates entry; fails when mapping_options.volume_size is not a positive quantity.
+[[nodiscard]] result<value> claim_template(service_ctx const& ctx, std::string const& name,
+                                           alloc_t& a);
 // The key inside a Secret/ConfigMap for a top-level object: basename(file), or "file".
 [[nodiscard]] std::string file_key(api::file_object const& obj);
 

@@ -2,37 +2,12 @@
 // reference's controller never created them; its client did, with one key named after the file).
 #include "detail.hpp"
 #include "names.hpp"
+#include "op/util/base64.hpp"
 
 #include <string>
 
 namespace op::mapping::detail {
 namespace {
-
-constexpr char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64(std::string_view in) {
-    std::string out;
-    out.reserve((in.size() + 2) / 3 * 4);
-    std::size_t i = 0;
-    for (; i + 2 < in.size(); i += 3) {
-        auto const n = (static_cast<unsigned char>(in[i]) << 16) |
-                       (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
-        out += b64_chars[(n >> 18) & 63];
-        out += b64_chars[(n >> 12) & 63];
-        out += b64_chars[(n >> 6) & 63];
-        out += b64_chars[n & 63];
-    }
-    if (auto const rest = in.size() - i; rest > 0) {
-        unsigned n = static_cast<unsigned char>(in[i]) << 16;
-        if (rest == 2) n |= static_cast<unsigned char>(in[i + 1]) << 8;
-        out += b64_chars[(n >> 18) & 63];
-        out += b64_chars[(n >> 12) & 63];
-        out += rest == 2 ? b64_chars[(n >> 6) & 63] : '=';
-        out += '=';
-    }
-    return out;
-}
 
 // Well-formed UTF-8 without NUL (what ConfigMap `data` can hold).
 bool is_text(std::string_view s) {
@@ -78,7 +53,7 @@ result<std::vector<k8s_object>> file_objects(api::stack const& stack,
         auto& a = doc.GetAllocator();
         value data(rapidjson::kObjectType);
         bool const text = !secret && is_text(content->second);
-        put(data, file_key(obj), text ? content->second : base64(content->second), a);
+        put(data, file_key(obj), text ? content->second : base64::encode(content->second), a);
         if (secret) put(doc, "type", "Opaque", a);
         put(doc, text || secret ? "data" : "binaryData", std::move(data), a);
         out.push_back(k8s_object{"v1", kind, stack.metadata.namespace_, name, std::move(doc)});

@@ -1,6 +1,7 @@
 // Volumes, mounts and claim templates of a service (reference sections 4.4, 4.7 and 4.8).
 #include "detail.hpp"
 #include "names.hpp"
+#include "op/mapping/quantity.hpp"
 
 #include <map>
 #include <string>
@@ -237,7 +238,9 @@ value render_mount(volume_mount const& m, alloc_t& a) {
     return out;
 }
 
-value claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a) {
+result<value> claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a) {
+    // Not part of the spec: the operator's option (flag) applies to every claim.
+    OP_TRY(auto size, storage_quantity(ctx.options.volume_size, "mapping_options.volume_size"));
     value meta(rapidjson::kObjectType);
     put(meta, "name", name, a);
     put(meta, "labels", label_object(standard_labels(ctx.stack.metadata.name, ctx.svc.name), a),
@@ -248,7 +251,7 @@ value claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a
     put(spec, "accessModes", std::move(modes), a);
     if (ctx.options.storage_class) put(spec, "storageClassName", *ctx.options.storage_class, a);
     value requests(rapidjson::kObjectType);
-    put(requests, "storage", ctx.options.volume_size, a);
+    put(requests, "storage", size, a);
     value resources(rapidjson::kObjectType);
     put(resources, "requests", std::move(requests), a);
     put(spec, "resources", std::move(resources), a);

@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace op::mapping::detail {
 namespace {
@@ -82,7 +83,10 @@ result<k8s_object> workload(service_ctx const& ctx) {
     put(spec, "template", std::move(tmpl), a);
     if (!plan.claims.empty()) {
         value claims(rapidjson::kArrayType);
-        for (auto const& c : plan.claims) claims.PushBack(claim_template(ctx, c, a), a);
+        for (auto const& c : plan.claims) {
+            OP_TRY(auto claim, claim_template(ctx, c, a));
+            claims.PushBack(std::move(claim), a);
+        }
         put(spec, "volumeClaimTemplates", std::move(claims), a);
     }
     put(doc, "spec", std::move(spec), a);

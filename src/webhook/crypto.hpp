@@ -5,8 +5,6 @@
 
 namespace op::webhook::detail {
 
-// Standard base64 (with padding) of `data`.
-[[nodiscard]] std::string base64_encode(std::string_view data);
 // The last OpenSSL error queue entry as text (and clears the queue); `what` is prefixed.
 [[nodiscard]] std::string openssl_error(std::string_view what);
 

@@ -2,6 +2,7 @@
 #include "op/webhook/identity.hpp"
 
 #include "crypto.hpp"
+#include "op/util/base64.hpp"
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -191,7 +192,7 @@ std::string sign_owner(hmac_key const& key, std::string_view ns, std::string_vie
     auto k = key.bytes();
     HMAC(EVP_sha256(), k.data(), static_cast<int>(k.size()),
          reinterpret_cast<unsigned char const*>(canonical.data()), canonical.size(), mac, &len);
-    return detail::base64_encode(std::string_view(reinterpret_cast<char const*>(mac), len));
+    return base64::encode(std::string_view(reinterpret_cast<char const*>(mac), len));
 }
 
 result<std::string> owner_patch(admission_request const& req, hmac_key const& key) {

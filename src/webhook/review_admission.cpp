@@ -1,7 +1,7 @@
 // AdmissionReview v1 decoding/encoding and the response helpers (kubernetes.md 3.3).
 #include "op/webhook/review.hpp"
 
-#include "crypto.hpp"
+#include "op/util/base64.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -142,7 +142,7 @@ std::string encode_admission_review(admission_response const& r) {
     }
     if (r.patch) {
         str("patchType"); str("JSONPatch");
-        str("patch"); str(detail::base64_encode(*r.patch));
+        str("patch"); str(base64::encode(*r.patch));
     }
     if (!r.warnings.empty()) {
         str("warnings");

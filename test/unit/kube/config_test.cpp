@@ -1,9 +1,9 @@
 #include "op/kube/config.hpp"
 
 #include "op/kube/client.hpp"
+#include "op/util/base64.hpp"
 #include "op_catch.hpp"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -33,11 +33,7 @@ struct temp_dir {
     }
 };
 
-std::string b64(std::string const& s) {
-    std::string out(boost::beast::detail::base64::encoded_size(s.size()), '\0');
-    out.resize(boost::beast::detail::base64::encode(out.data(), s.data(), s.size()));
-    return out;
-}
+std::string b64(std::string const& s) { return op::base64::encode(s); }
 
 // A self-signed certificate and key made with OpenSSL (no subprocess).
 std::pair<std::string, std::string> make_cert() {

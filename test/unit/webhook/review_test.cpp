@@ -1,6 +1,7 @@
 #include "op/webhook/review.hpp"
 
 #include "fixture.hpp"
+#include "op/util/base64.hpp"
 #include "op_catch.hpp"
 
 #include <stdexcept>
@@ -11,22 +12,10 @@ using op::webhook::test::parse;
 
 namespace {
 
-// base64 decode for checking patches (tests only).
+// The decoded patch, or an error text that fails the comparison.
 std::string unbase64(std::string const& in) {
-    static std::string const chars =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    int val = 0, bits = -8;
-    for (char c : in) {
-        if (c == '=') break;
-        val = (val << 6) + static_cast<int>(chars.find(c));
-        bits += 6;
-        if (bits >= 0) {
-            out.push_back(static_cast<char>((val >> bits) & 0xff));
-            bits -= 8;
-        }
-    }
-    return out;
+    auto out = op::base64::decode(in);
+    return out ? *out : "<bad base64: " + out.error().message + ">";
 }
 
 conversion_result copy_converter(conversion_request const& req) {
