@@ -49,6 +49,22 @@ void warn_reserved_labels(api::service_config const& svc, std::string const& pat
     }
 }
 
+// spec.volumes entries that no service mounts (a typo in the volume name, most likely).
+void warn_unmounted_volumes(api::stack const& stack, detail::warning_sink& warnings) {
+    for (auto const& [name, _] : stack.spec.volumes) {
+        bool mounted = false;
+        for (auto const& svc : stack.spec.services) {
+            for (auto const& v : svc.volumes) {
+                mounted = mounted || (v.type == "volume" && v.source == name);
+            }
+        }
+        if (!mounted) {
+            warnings.add("spec.volumes." + name,
+                         "no service mounts this volume; its settings are unused");
+        }
+    }
+}
+
 }  // namespace
 
 std::string_view to_string(workload_kind kind) noexcept {
@@ -98,6 +114,7 @@ result<mapping_result> map_stack(api::stack const& stack, mapping_options const&
         OP_TRY(auto svcs, detail::services(ctx));
         for (auto& s : svcs) objects.push_back(std::move(s));
     }
+    warn_unmounted_volumes(stack, warnings);
     std::stable_sort(objects.begin(), objects.end(), [](k8s_object const& l, k8s_object const& r) {
         auto const lr = kind_rank(l.kind);
         auto const rr = kind_rank(r.kind);
@@ -154,7 +171,9 @@ std::vector<ignored_key> const& ignored_compose_keys() {
         {"sysctls", "not supported"},
         {"ulimits", "impossible on Kubernetes"},
         {"userns_mode", "not supported"},
-        {"volumes (top-level)", "volume drivers and options are not used; claims use cluster defaults"},
+        {"volumes (top-level)",
+         "volume drivers and options are not used; claims take x-kubernetes (size, "
+         "storageClassName, accessModes) or the operator's defaults"},
     };
     return keys;
 }

@@ -3,8 +3,11 @@
 #include "names.hpp"
 #include "op/mapping/quantity.hpp"
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace op::mapping::detail {
 namespace {
@@ -183,6 +186,56 @@ value key_item(pod_volume const& v, alloc_t& a) {
     return items;
 }
 
+// The claim settings of one volumeClaimTemplate, with the path to blame for each.
+struct claim_values {
+    std::string size;
+    std::string size_path;
+    std::optional<std::string> storage_class;
+    std::vector<std::string> access_modes;
+};
+
+// The top-level volume behind claim `name` of the service: the source of its `type: volume`
+// mount with that claim name; empty for anonymous volumes.
+std::string claim_source(api::service_config const& svc, std::string const& name) {
+    for (auto const& v : svc.volumes) {
+        if (v.type == "volume" && !v.source.empty() && k8s_name(v.source) == name) return v.source;
+    }
+    return {};
+}
+
+// spec.volumes.<source> fields that are set, mapping_options for the others. Fails on an access
+// mode Kubernetes does not know.
+result<claim_values> claim_settings(service_ctx const& ctx, std::string const& name) {
+    claim_values out{ctx.options.volume_size, "mapping_options.volume_size",
+                     ctx.options.storage_class, {ctx.options.access_mode}};
+    auto const source = claim_source(ctx.svc, name);
+    auto const& volumes = ctx.stack.spec.volumes;
+    auto const it = source.empty() ? volumes.end() : volumes.find(source);
+    if (it == volumes.end()) return out;
+    auto const& claim = it->second;
+    std::string const path = "spec.volumes." + source;
+    if (claim.size) {
+        out.size = *claim.size;
+        out.size_path = path + ".size";
+    }
+    if (claim.storage_class_name) out.storage_class = claim.storage_class_name;
+    if (!claim.access_modes.empty()) {
+        static constexpr std::string_view known[] = {"ReadWriteOnce", "ReadOnlyMany",
+                                                     "ReadWriteMany", "ReadWriteOncePod"};
+        for (std::size_t i = 0; i < claim.access_modes.size(); ++i) {
+            auto const& mode = claim.access_modes[i];
+            if (std::find(std::begin(known), std::end(known), mode) == std::end(known)) {
+                return op::invalid("access mode \"" + mode +
+                                       "\" is not one of ReadWriteOnce, ReadOnlyMany, "
+                                       "ReadWriteMany, ReadWriteOncePod",
+                                   index_path(path, "accessModes", i));
+            }
+        }
+        out.access_modes = claim.access_modes;
+    }
+    return out;
+}
+
 }  // namespace
 
 std::string file_key(api::file_object const& obj) {
@@ -239,17 +292,16 @@ value render_mount(volume_mount const& m, alloc_t& a) {
 }
 
 result<value> claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a) {
-    // Not part of the spec: the operator's option (flag) applies to every claim.
-    OP_TRY(auto size, storage_quantity(ctx.options.volume_size, "mapping_options.volume_size"));
+    // spec.volumes.<source> where set, else the operator's options (flags).
+    OP_TRY(auto settings, claim_settings(ctx, name));
+    OP_TRY(auto size, storage_quantity(settings.size, settings.size_path));
     value meta(rapidjson::kObjectType);
     put(meta, "name", name, a);
     put(meta, "labels", label_object(standard_labels(ctx.stack.metadata.name, ctx.svc.name), a),
         a);
     value spec(rapidjson::kObjectType);
-    value modes(rapidjson::kArrayType);
-    modes.PushBack(str(ctx.options.access_mode, a), a);
-    put(spec, "accessModes", std::move(modes), a);
-    if (ctx.options.storage_class) put(spec, "storageClassName", *ctx.options.storage_class, a);
+    put(spec, "accessModes", string_array(settings.access_modes, a), a);
+    if (settings.storage_class) put(spec, "storageClassName", *settings.storage_class, a);
     value requests(rapidjson::kObjectType);
     put(requests, "storage", size, a);
     value resources(rapidjson::kObjectType);

@@ -2,8 +2,8 @@
 // mapping_options: cluster-wide choices the Stack spec cannot express (yet).
 //
 // The operator fills these from its command-line flags; the cli `convert` command from its own.
-// Per-volume size/class/access mode and inline secret/config content are not in the hub model
-// (see the report of the mapping module); until they are, these defaults apply to every stack.
+// Inline secret/config content is not in the hub model; the volume settings below are defaults
+// that a stack's spec.volumes (Compose `x-kubernetes` of a top-level volume) overrides per volume.
 #include <map>
 #include <optional>
 #include <string>
@@ -19,7 +19,8 @@ enum class published_service_type {
 struct mapping_options {
     published_service_type published_type = published_service_type::load_balancer;
 
-    // volumeClaimTemplates of StatefulSets (one per named/anonymous volume).
+    // volumeClaimTemplates of StatefulSets (one per named/anonymous volume), where spec.volumes
+    // does not set the field.
     std::string volume_size = "1Gi";
     std::optional<std::string> storage_class;  // nullopt: omit storageClassName (cluster default)
     std::string access_mode = "ReadWriteOnce";

@@ -3,6 +3,8 @@
 #include "mapping_support.hpp"
 #include "op_catch.hpp"
 
+#include <algorithm>
+
 using namespace op;
 using namespace op::mapping;
 using namespace op::mapping::test;
@@ -192,4 +194,68 @@ TEST_CASE("reference 8.4: named volume dbdata gives a StatefulSet, no Deployment
     REQUIRE(find(r, "StatefulSet", "db") != nullptr);
     CHECK(at(main_container(r, "db"), "/volumeMounts") ==
           canon(R"([{"name":"dbdata","mountPath":"/var/lib/mysql"}])"));
+}
+
+TEST_CASE("claim templates take spec.volumes settings per named volume", "[unit][workload]") {
+    auto db = make_service("db", "postgres:16");
+    db.volumes = {{"volume", "db_data", "/var/lib/postgresql/data", false},
+                  {"volume", "logs", "/logs", false},
+                  {"volume", "", "/scratch", false}};
+    auto stack = make_stack({db});
+    stack.spec.volumes["db_data"] = {"10Gi", "fast", {"ReadWriteMany", "ReadOnlyMany"}};
+    stack.spec.volumes["unused"] = {"1Gi", std::nullopt, {}};
+    mapping_options opts;
+    opts.volume_size = "2Gi";
+    opts.access_mode = "ReadWriteOncePod";
+    auto r = map_ok(stack, opts);
+    auto const& sts = workload(r, "db");
+    CHECK(at(sts, "/spec/volumeClaimTemplates/0/metadata/name") == "\"db-data\"");
+    CHECK(at(sts, "/spec/volumeClaimTemplates/0/spec") ==
+          canon(R"({"accessModes":["ReadWriteMany","ReadOnlyMany"],"storageClassName":"fast",
+                    "resources":{"requests":{"storage":"10Gi"}}})"));
+    // Another named volume and an anonymous one: the options' defaults.
+    CHECK(at(sts, "/spec/volumeClaimTemplates/1/spec") ==
+          canon(R"({"accessModes":["ReadWriteOncePod"],"resources":{"requests":{"storage":"2Gi"}}})"));
+    CHECK(at(sts, "/spec/volumeClaimTemplates/2/spec") ==
+          canon(R"({"accessModes":["ReadWriteOncePod"],"resources":{"requests":{"storage":"2Gi"}}})"));
+    CHECK(std::find(r.warnings.begin(), r.warnings.end(),
+                    "spec.volumes.unused: no service mounts this volume; its settings are unused") !=
+          r.warnings.end());
+    CHECK(r.warnings.size() == 1);
+
+    // Only the fields that are set replace the defaults; "" is an explicit empty class.
+    stack.spec.volumes.erase("unused");
+    stack.spec.volumes["db_data"] = {std::nullopt, "", {}};
+    opts.storage_class = "standard";
+    auto r2 = map_ok(stack, opts);
+    CHECK(at(workload(r2, "db"), "/spec/volumeClaimTemplates/0/spec") ==
+          canon(R"({"accessModes":["ReadWriteOncePod"],"storageClassName":"",
+                    "resources":{"requests":{"storage":"2Gi"}}})"));
+    CHECK(at(workload(r2, "db"), "/spec/volumeClaimTemplates/1/spec/storageClassName") ==
+          "\"standard\"");
+    CHECK(r2.warnings.empty());
+}
+
+TEST_CASE("bad spec.volumes settings fail with their field path", "[unit][workload]") {
+    auto db = make_service("db", "postgres:16");
+    db.volumes = {{"volume", "data", "/data", false}};
+    struct row {
+        api::volume_claim claim;
+        std::string path;
+    };
+    std::vector<row> const rows = {
+        {{"ten gigs", std::nullopt, {}}, "spec.volumes.data.size"},
+        {{"", std::nullopt, {}}, "spec.volumes.data.size"},
+        {{"0", std::nullopt, {}}, "spec.volumes.data.size"},
+        {{"-1Gi", std::nullopt, {}}, "spec.volumes.data.size"},
+        {{std::nullopt, std::nullopt, {"ReadWriteOnce", "RWX"}}, "spec.volumes.data.accessModes[1]"},
+    };
+    for (auto const& row : rows) {
+        INFO(row.path << " " << row.claim.size.value_or("-"));
+        auto stack = make_stack({db});
+        stack.spec.volumes["data"] = row.claim;
+        auto e = map_err(stack);
+        CHECK(e.code == errc::invalid);
+        CHECK(e.field_path == row.path);
+    }
 }
