@@ -85,6 +85,10 @@ int run(run_options const& o) {
     auto client = kube::client::create(ioc, *cfg);
     if (!client) return fail("cannot build the Kubernetes client", client.error());
     auto& c = **client;
+    // The admission webhook's collision lookups get a client (and rate limiter) of their own:
+    // sharing the reconciler's would queue each `kubectl apply` behind a busy reconcile.
+    auto lookup_client = kube::client::create(ioc, *cfg);
+    if (!lookup_client) return fail("cannot build the Kubernetes client", lookup_client.error());
 
     webhook::registry metrics;
     std::atomic<bool> webhook_up{false};
@@ -111,7 +115,7 @@ int run(run_options const& o) {
     so.cert_dir = o.cert_dir;
     so.body_limit = o.body_limit;
     so.threads = o.webhook_threads;
-    webhook::server server(so, make_handlers(*key, mo, &c), metrics);
+    webhook::server server(so, make_handlers(*key, mo, lookup_client->get()), metrics);
     if (auto r = server.start(); !r) return fail("cannot start the webhook server", r.error());
     webhook_up = true;
     log::info("webhook server listening", {{"address", fmt::format("{}:{}", o.webhook_address, server.port())}});
