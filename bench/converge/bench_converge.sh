@@ -7,7 +7,8 @@
 #
 #   scripts/cluster.sh up && bench/converge/bench_converge.sh [N]
 #
-# Env: OP_BIN (default build/src/compose-operator), BENCH_WORKERS (operator --workers, default 4).
+# Env: OP_BIN (default build/src/compose-operator), BENCH_WORKERS (operator --workers, default 4),
+#      BENCH_OPERATOR_FLAGS (more `run` flags, e.g. "--kube-api-qps 200 --kube-api-burst 400").
 # The operator is restarted for the run (so its peak RSS and CPU are this run's) and left running.
 set -euo pipefail
 N=${1:-200}
@@ -31,6 +32,14 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+
+# A previous run's namespaces are deleted in the background; wait, or their pods' deletion
+# competes with this run.
+for _ in $(seq 1 300); do
+    kubectl get namespaces -o name | grep -q '^namespace/bench-' || break
+    [ "${waited:-}" ] || { say "waiting for a previous run's namespaces to be deleted"; waited=1; }
+    sleep 1
+done
 
 # ---- The input: N stacks of three services (web: 2 replicas + a published port; api; cache). ----
 say "rendering $N stacks and their manifests"
@@ -87,7 +96,8 @@ say "deleting the floor's namespace before the operator's run (not timed)"
 kubectl delete namespace "$FLOOR_NS" --timeout=600s >/dev/null
 
 # ---- The operator. ----
-bash "$ROOT/scripts/operator.sh" restart --workers "${BENCH_WORKERS:-4}" >/dev/null
+# shellcheck disable=SC2086
+bash "$ROOT/scripts/operator.sh" restart --workers "${BENCH_WORKERS:-4}" ${BENCH_OPERATOR_FLAGS:-} >/dev/null
 PID=$(bash "$ROOT/scripts/operator.sh" pid)
 TICK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
@@ -107,7 +117,7 @@ rss_kib=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 cpu=$(echo "scale=2; ($c1 - $c0) / $TICK" | bc)
 ratio=$(echo "scale=2; $op / $floor" | bc)
 
-printf 'stacks=%d objects=%d pods=%d workers=%s\n' "$N" "$objects" "$PODS" "${BENCH_WORKERS:-4}"
+printf 'stacks=%d objects=%d pods=%d workers=%s flags=[%s]\n' "$N" "$objects" "$PODS" "${BENCH_WORKERS:-4}" "${BENCH_OPERATOR_FLAGS:-}"
 printf 'floor_s=%.2f (kubectl apply --server-side %.2f s, then pods Running)\n' "$floor" "$floor_apply"
 printf 'operator_s=%.2f (kubectl apply of the stacks %.2f s, all stacks Ready at %.2f s, then pods Running)\n' "$op" "$op_apply" "$op_ready"
 printf 'ratio=%.2f (operator / floor)\n' "$ratio"

@@ -4,6 +4,7 @@
 #include "op_catch.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace {
 
@@ -114,9 +115,11 @@ TEST_CASE("unset variables and ignored keys become warnings", "[unit][admission]
 TEST_CASE("collisions with objects of other owners are reported, own objects are fine", "[unit][admission]") {
     auto doc = parse(v1beta2("shop", R"([{"name":"web","image":"nginx","ports":[{"target":80,"published":80}]},
         {"name":"api","image":"api"}])"));
-    auto lookup = [](std::string_view kind, std::string_view ns, std::string_view name)
+    std::atomic<int> calls{0}, wrong_ns{0};  // lookups run concurrently: no CHECK in here
+    auto lookup = [&](std::string_view kind, std::string_view ns, std::string_view name)
         -> std::optional<op::admission::existing_object> {
-        CHECK(ns == "demo");
+        ++calls;
+        if (ns != "demo") ++wrong_ns;
         if (kind == "Service" && name == "web") return op::admission::existing_object{};
         if (kind == "Deployment" && name == "api") {
             return op::admission::existing_object{{{"com.docker.stack.namespace", "other"}}, "x"};
@@ -131,6 +134,8 @@ TEST_CASE("collisions with objects of other owners are reported, own objects are
     CHECK(v.errors.size() == 2);
     CHECK(has(v.errors, R"(Service "web" already exists and does not belong to a stack)"));
     CHECK(has(v.errors, R"(Deployment "api" already exists in stack "other")"));
+    CHECK(wrong_ns == 0);
+    CHECK(calls == 5);  // Deployments web, api; Services web, api (headless), web-published
 }
 
 TEST_CASE("wrong apiVersion is rejected", "[unit][admission]") {
