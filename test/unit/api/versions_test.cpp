@@ -260,7 +260,8 @@ TEST_CASE("spec.volumes is absent when empty", "[unit][api]") {
     v1beta2::stack s;
     s.metadata.name = "x";
     s.spec = spec;
-    auto const* enc_spec = json::find(encode(s), "spec");
+    auto const encoded = encode(s);  // keep the document alive while we look inside it
+    auto const* enc_spec = json::find(encoded, "spec");
     REQUIRE(enc_spec != nullptr);
     CHECK(json::find(*enc_spec, "volumes") == nullptr);
 }
