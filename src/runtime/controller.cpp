@@ -15,12 +15,6 @@ kube::recorder_options recorder_options(std::string instance) {
     return ro;
 }
 
-mapping::mapping_options mapping_from(run_options const& o) {
-    mapping::mapping_options m;
-    m.published_type = o.default_service_type == "NodePort" ? mapping::published_service_type::node_port
-                                                            : mapping::published_service_type::load_balancer;
-    return m;
-}
 
 // "ok", or the error's category name ("conflict", "terminal", ...).
 template <class R>
@@ -29,6 +23,13 @@ std::string result_label(R const& r) {
 }
 
 }  // namespace
+
+mapping::mapping_options mapping_options_from(run_options const& o) {
+    mapping::mapping_options m;
+    m.published_type = o.default_service_type == "NodePort" ? mapping::published_service_type::node_port
+                                                            : mapping::published_service_type::load_balancer;
+    return m;
+}
 
 metered_writer::metered_writer(reconcile::writer& inner, webhook::registry& metrics)
     : inner_(inner), metrics_(metrics) {}
@@ -99,7 +100,7 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
                                                  : reconcile::impersonation_mode::owner;
     ro.forbidden_retry = o.forbidden_retry;
     reconciler_ = std::make_unique<reconcile::stack_reconciler>(
-        *cache_, writer_, events_, owners_, reconcile::make_mapper(mapping_from(o)), util::system_clock(), ro);
+        *cache_, writer_, events_, owners_, reconcile::make_mapper(mapping_options_from(o)), util::system_clock(), ro);
     auto& duration = metrics.get_histogram("compose_operator_reconcile_duration_seconds",
                                            "Time of one reconcile pass of a Stack");
     pool_ = std::make_unique<reconcile::worker_pool>(

@@ -19,6 +19,9 @@
 
 namespace op::runtime {
 
+// The mapping options the run flags select (webhook dry run and reconciler must agree).
+[[nodiscard]] mapping::mapping_options mapping_options_from(run_options const& o);
+
 // A writer that counts what it sends (compose_operator_writes_total{verb,result}), so /metrics
 // shows which replica writes.
 class metered_writer final : public reconcile::writer {

@@ -106,9 +106,7 @@ int run(run_options const& o) {
     auto key = ensure_owner_key(c, o);
     if (!key) return fail("cannot set up the owner-signing key", key.error());
 
-    mapping::mapping_options mo;
-    mo.published_type = o.default_service_type == "NodePort" ? mapping::published_service_type::node_port
-                                                             : mapping::published_service_type::load_balancer;
+    auto const mo = mapping_options_from(o);
     webhook::server_options so;
     so.address = o.webhook_address;
     so.port = static_cast<std::uint16_t>(o.webhook_port);
