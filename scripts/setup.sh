@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-    build-essential cmake ninja-build pkg-config git
+    build-essential cmake ninja-build pkg-config git ccache
     libboost1.81-all-dev rapidjson-dev libyaml-cpp-dev libssl-dev libfmt-dev catch2 libcli11-dev
     curl openssl bc jq procps psmisc ca-certificates python3 python3-yaml
 )

@@ -29,16 +29,27 @@ while [ $# -gt 0 ]; do
 done
 
 JOBS=${OP_JOBS:-$(nproc)}
+# ccache outside the clone, shared by every clone on this machine (paths made relative to the
+# clone so a fresh clone in another folder hits the same entries).
+export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator/ccache}
+export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
+export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 status=0
 t_start=$SECONDS
-stage() { printf '\n==== %s (%ss elapsed)\n' "$*" $((SECONDS - t_start)); }
+t_stage=$SECONDS
+stage_name=""
+stage() { # prints how long the previous stage took, then the new stage's heading
+    [ -n "$stage_name" ] && printf '==== %s took %ss\n' "$stage_name" $((SECONDS - t_stage))
+    stage_name="$*"; t_stage=$SECONDS
+    printf '\n==== %s (%ss elapsed)\n' "$*" $((SECONDS - t_start))
+}
 
 stage "setup"
 bash scripts/setup.sh || exit 1
 
 build() { # dir, cmake args...
     local dir=$1; shift
-    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null || return 1
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOP_WERROR=ON "$@" >/dev/null || return 1
     # Ninja's progress lines are dropped; compiler messages stay. The status is cmake's.
     cmake --build "$dir" -j "$JOBS" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] '
     local rc=${PIPESTATUS[0]}
