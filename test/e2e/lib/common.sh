@@ -10,6 +10,13 @@ if [ ! -f "$KUBECONFIG" ] || ! kubectl get --raw /readyz >/dev/null 2>&1; then
     exit 77
 fi
 
+# The operator's ports (scripts/operator.sh reads the same variables); a second replica uses the
+# next ones. Set them to run several clusters and operators side by side.
+export OP_WEBHOOK_PORT=${OP_WEBHOOK_PORT:-9443} OP_PROBE_PORT=${OP_PROBE_PORT:-8080}
+PROBE_PORT=$OP_PROBE_PORT
+WEBHOOK_PORT_B=${OP_WEBHOOK_PORT_B:-$((OP_WEBHOOK_PORT + 1))}
+PROBE_PORT_B=${OP_PROBE_PORT_B:-$((OP_PROBE_PORT + 1))}
+
 FAILS=0
 PASSES=0
 pass() { PASSES=$((PASSES + 1)); echo "ok   - $*"; }

@@ -62,16 +62,16 @@ ns=${MATRIX_NS[webapp-v1beta1]}
 check "webapp: phase is Available" \
     bash -c "[ \"\$(kubectl -n $ns get stack webapp -o jsonpath='{.status.phase}')\" = Available ]"
 # A quiet operator: once Ready, a resync pass (no change) writes nothing.
-before=$(metric 8080 'compose_operator_writes_total{verb="apply"')
+before=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply"')
 sleep 3
-after=$(metric 8080 'compose_operator_writes_total{verb="apply"')
+after=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply"')
 check "no re-applies while nothing changes ($before -> $after)" [ "$before" = "$after" ]
 
 # A restart re-reads everything (LIST, whose items lack apiVersion/kind) and must re-apply nothing.
 operator restart >/dev/null
 sleep 3
-check "a restarted operator re-applies nothing ($(metric 8080 'compose_operator_writes_total{verb="apply",result="ok"}') applies)" \
-    bash -c "[ \"\$(curl -sf http://127.0.0.1:8080/metrics | grep -c 'compose_operator_writes_total{verb=\"apply\",result=\"ok\"}')\" = 0 ]"
+check "a restarted operator re-applies nothing ($(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply",result="ok"}') applies)" \
+    bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT/metrics | grep -c 'compose_operator_writes_total{verb=\"apply\",result=\"ok\"}')\" = 0 ]"
 
 # ---- 2. --impersonation none: the operator's own account does the work. ----
 operator restart --impersonation none >/dev/null
@@ -154,16 +154,16 @@ rm -rf "$gen"
 operator stop >/dev/null
 LE=(--leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1)
 operator start "${LE[@]}" >/dev/null
-eventually 30 "replica a leads" bash -c "[ \"\$(curl -sf http://127.0.0.1:8080/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 1 ]"
+eventually 30 "replica a leads" bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 1 ]"
 # b starts second, so the webhooks point at b's port and keep working when a dies.
-OP_INSTANCE=b OP_WEBHOOK_PORT=9444 OP_PROBE_PORT=8081 operator start "${LE[@]}" >/dev/null
+OP_INSTANCE=b OP_WEBHOOK_PORT=$WEBHOOK_PORT_B OP_PROBE_PORT=$PROBE_PORT_B operator start "${LE[@]}" >/dev/null
 check "replica b is ready (webhooks) but follows" \
-    bash -c "[ \"\$(curl -sf http://127.0.0.1:8081/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 0 ]"
+    bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 0 ]"
 namespace leader
 convert -f "$HERE/stacks/webapp.yaml" --name one --namespace "$ns" 2>/dev/null | kubectl apply -f - >/dev/null
 eventually 90 "a stack becomes Ready under replica a" ready "$ns" one
-a_writes=$(metric 8080 compose_operator_writes_total)
-b_writes=$(metric 8081 compose_operator_writes_total)
+a_writes=$(metric "$PROBE_PORT" compose_operator_writes_total)
+b_writes=$(metric "$PROBE_PORT_B" compose_operator_writes_total)
 check "only the leader wrote (a: $a_writes writes, b: $b_writes)" bash -c "[ $a_writes -gt 0 ] && [ $b_writes = 0 ]"
 holder_a=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
 operator kill >/dev/null
@@ -175,7 +175,7 @@ eventually 90 "after a is killed, b finishes the work: a new stack becomes Ready
 echo "#    b took over and converged $((SECONDS - t_kill))s after a was killed (lease 6s)"
 holder_b=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
 check "the Lease moved from a to b ($holder_a -> $holder_b)" bash -c "[ -n '$holder_b' ] && [ '$holder_a' != '$holder_b' ]"
-check "b now writes ($(metric 8081 compose_operator_writes_total) writes)" bash -c "[ \$(curl -sf http://127.0.0.1:8081/metrics | awk '/^compose_operator_writes_total/{s+=\$NF} END{print s+0}') -gt 0 ]"
+check "b now writes ($(metric "$PROBE_PORT_B" compose_operator_writes_total) writes)" bash -c "[ \$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^compose_operator_writes_total/{s+=\$NF} END{print s+0}') -gt 0 ]"
 check "two has exactly its desired objects" same_children "$ns" two "$HERE/stacks/five.yaml"
 OP_INSTANCE=b operator stop >/dev/null
 
