@@ -97,6 +97,9 @@ SERVICE_BASE = {
                 "MatchLabels": dict(type="object", description="Constraints on node labels, keyed by label name.",
                                     additionalProperties=constraint("Constraint on one node label.")),
             }),
+            "max_replicas_per_node": dict(type="integer", format="int64", minimum=0,
+                                          description="At most this many replicas per node (additive field); "
+                                                      "1 becomes a required pod anti-affinity, larger values are ignored with a warning."),
         }),
     }),
     "entrypoint": strs("Compose `entrypoint`: the container's command.", "An argument."),
@@ -138,6 +141,19 @@ SERVICE_BASE = {
         "read_only": b("Mount read-only."),
     })),
     "working_dir": s("Working directory."),
+}
+
+def hook(desc):
+    return obj(desc, {"command": strs("The command, run with exec in the container.", "An argument.")})
+
+# Compose Specification keys the reference dropped (compose-operator additions, all optional).
+SERVICE_ADDITIVE = {
+    "sysctls": smap("Kernel parameters (pod securityContext.sysctls; additive field).", "The value."),
+    "group_add": dict(type="array", description="Numeric supplemental group ids (pod securityContext.supplementalGroups; additive field).",
+                      items=dict(type="integer", format="int64", description="A group id.")),
+    "shm_size": i64("Size of /dev/shm in bytes: a memory emptyDir with this sizeLimit (additive field)."),
+    "post_start": hook("Compose post_start: the container's lifecycle.postStart hook (additive field)."),
+    "pre_stop": hook("Compose pre_stop: the container's lifecycle.preStop hook (additive field)."),
 }
 
 SERVICE_V1ALPHA3 = {
@@ -214,7 +230,7 @@ def structured(service_props, desc):
 V1BETA1 = obj("Stack specification as a Compose file.", {
     "composeFile": s("The Compose file (YAML text). Parsed on the server with an empty environment."),
 })
-ALL = {**SERVICE_BASE, **SERVICE_V1ALPHA3}
+ALL = {**SERVICE_BASE, **SERVICE_V1ALPHA3, **SERVICE_ADDITIVE}
 V1BETA2 = structured(ALL, "Structured stack specification (storage version; also carries the v1alpha3 fields).")
 V1ALPHA3 = structured(ALL, "Structured stack specification with the v1alpha3 fields.")
 

@@ -213,6 +213,8 @@ result<deploy_config> decode_deploy(value const& v, std::string const& p) {
             OP_TRY(c.match_labels, read_object_map<constraint>(*cs, "MatchLabels", cp, decode_constraint));
             out.placement_.constraints_ = std::move(c);
         }
+        OP_TRY(out.placement_.max_replicas_per_node,
+               read_int<std::uint64_t>(*pl, "max_replicas_per_node", pp));
     }
     return out;
 }
@@ -232,6 +234,28 @@ result<internal_port> decode_internal_port(value const& v, std::string const& p)
     OP_TRY(auto port, read_int<std::int32_t>(v, "port", p));
     out.port = port.value_or(0);
     OP_TRY(out.protocol, read_string(v, "protocol", p));
+    return out;
+}
+
+result<std::optional<lifecycle_hook>> read_hook(value const& v, std::string_view key,
+                                                std::string const& p) {
+    OP_TRY(auto h, read_object(v, key, p));
+    if (h == nullptr) return std::optional<lifecycle_hook>{};
+    lifecycle_hook out;
+    OP_TRY(out.command, read_strings(*h, "command", join_path(p, key)));
+    return std::optional<lifecycle_hook>{std::move(out)};
+}
+
+result<std::vector<std::int64_t>> read_ints(value const& obj, std::string_view key,
+                                            std::string_view path) {
+    std::vector<std::int64_t> out;
+    OP_TRY(auto arr, json::get_array(obj, key, path));
+    if (arr == nullptr) return out;
+    for (rapidjson::SizeType i = 0; i < arr->Size(); ++i) {
+        auto const& v = (*arr)[i];
+        if (!v.IsInt64()) return wrong_type(item_path(join_path(path, key), i), "integer", v);
+        out.push_back(v.GetInt64());
+    }
     return out;
 }
 
@@ -275,6 +299,11 @@ result<service_config> decode_service(value const& v, std::string const& p) {
     OP_TRY(s.pull_policy, read_string(v, "pull_policy", p));
     OP_TRY(s.internal_ports, read_list<internal_port>(v, "internal_ports", p, decode_internal_port));
     OP_TRY(s.internal_service_type, read_string(v, "internal_service_type", p));
+    OP_TRY(s.sysctls, read_string_map(v, "sysctls", p));
+    OP_TRY(s.group_add, read_ints(v, "group_add", p));
+    OP_TRY(s.shm_size, read_int<std::int64_t>(v, "shm_size", p));
+    OP_TRY(s.post_start, read_hook(v, "post_start", p));
+    OP_TRY(s.pre_stop, read_hook(v, "pre_stop", p));
     return s;
 }
 

@@ -184,7 +184,14 @@ Value enc_deploy(deploy_config const& d, alloc_t& a) {
         if (c.architecture) cb.always("Architecture", enc_constraint(*c.architecture, a));
         if (c.hostname) cb.always("Hostname", enc_constraint(*c.hostname, a));
         cb.object_map("MatchLabels", c.match_labels, enc_constraint);
-        b.always("placement", object_builder(a).always("constraints", cb.done()).done());
+        b.always("placement", object_builder(a)
+                                  .always("constraints", cb.done())
+                                  .opt_num("max_replicas_per_node", d.placement_.max_replicas_per_node)
+                                  .done());
+    } else if (d.placement_.max_replicas_per_node) {
+        b.always("placement", object_builder(a)
+                                  .opt_num("max_replicas_per_node", d.placement_.max_replicas_per_node)
+                                  .done());
     }
     return b.done();
 }
@@ -201,6 +208,16 @@ Value enc_health_check(health_check const& h, alloc_t& a) {
 
 Value enc_internal_port(internal_port const& p, alloc_t& a) {
     return object_builder(a).num("port", p.port).str("protocol", p.protocol).done();
+}
+
+Value enc_hook(lifecycle_hook const& h, alloc_t& a) {
+    return object_builder(a).strings("command", h.command).done();
+}
+
+Value int_array(std::vector<std::int64_t> const& v, alloc_t& a) {
+    Value arr(rapidjson::kArrayType);
+    for (auto i : v) arr.PushBack(Value(i), a);
+    return arr;
 }
 
 Value enc_service(service_config const& s, alloc_t& a) {
@@ -235,7 +252,12 @@ Value enc_service(service_config const& s, alloc_t& a) {
         .str("pull_secret", s.pull_secret)
         .str("pull_policy", s.pull_policy)
         .list("internal_ports", s.internal_ports, enc_internal_port)
-        .str("internal_service_type", s.internal_service_type);
+        .str("internal_service_type", s.internal_service_type)
+        .string_map("sysctls", s.sysctls);
+    if (!s.group_add.empty()) b.always("group_add", int_array(s.group_add, a));
+    b.opt_num("shm_size", s.shm_size);
+    if (s.post_start) b.always("post_start", enc_hook(*s.post_start, a));
+    if (s.pre_stop) b.always("pre_stop", enc_hook(*s.pre_stop, a));
     return b.done();
 }
 

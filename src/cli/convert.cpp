@@ -108,6 +108,7 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
     }
     compose::load_options lo;
     lo.environment = environment;
+    lo.profiles = options.profiles;
     auto loaded = compose::load_files(files, lo);
     if (!loaded) return std::move(loaded).error();
     OP_RETURN_IF_ERROR(inline_env_files(loaded->project, read));
@@ -222,6 +223,9 @@ CLI::App* add_convert_command(CLI::App& app, convert_options& options) {
                     "with -o manifests: type of the <service>-published Services")
         ->check(CLI::IsMember({"LoadBalancer", "NodePort"}))
         ->capture_default_str();
+    cmd->add_option("--profile", options.profiles,
+                    "Activate a Compose profile (repeatable; \"*\" activates all). Services with "
+                    "profiles deploy only when one of theirs is active");
     return cmd;
 }
 

@@ -9,18 +9,17 @@ namespace {
 // Known Compose keys the typed model does not cover: kept in service::other, with a warning.
 constexpr std::string_view other_keys[] = {
     "annotations", "attach", "blkio_config", "cgroup", "cpu_count", "cpu_percent", "cpu_period",
-    "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpu_shares", "cpus", "cpuset",
+    "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpuset",
     "credential_spec", "develop", "device_cgroup_rules", "extends", "external_links", "gpus",
-    "isolation", "label_file", "mem_limit", "mem_reservation", "mem_swappiness", "memswap_limit",
-    "models", "oom_kill_disable", "oom_score_adj", "pids_limit", "post_start", "pre_stop",
-    "provider", "storage_opt", "use_api_socket", "uts", "volume_driver", "volumes_from"};
+    "isolation", "label_file", "mem_swappiness", "memswap_limit",
+    "models", "oom_kill_disable", "oom_score_adj", "pids_limit", "provider", "storage_opt", "use_api_socket", "uts", "volume_driver", "volumes_from"};
 
 // Typed keys that the reference mapping ignores (compose-on-kubernetes 4.12).
 constexpr std::string_view no_effect_keys[] = {
-    "build", "cgroup_parent", "container_name", "depends_on", "devices", "dns", "dns_opt",
+    "build", "cgroup_parent", "container_name", "devices", "dns", "dns_opt",
     "dns_search", "domainname", "expose", "links", "logging", "mac_address", "network_mode",
-    "networks", "security_opt", "shm_size", "stop_signal", "sysctls", "ulimits", "userns_mode",
-    "runtime", "platform", "group_add", "init"};
+    "networks", "security_opt", "stop_signal", "ulimits", "userns_mode",
+    "runtime", "platform", "init"};
 
 template <std::size_t N>
 bool contains(std::string_view const (&arr)[N], std::string_view k) {
@@ -226,6 +225,38 @@ result<std::vector<env_file>> decode_env_files(context const& c, node const& n,
     return out;
 }
 
+// `post_start` / `pre_stop`: a list of {command, user, privileged, working_dir, environment}.
+result<std::vector<lifecycle_hook>> decode_hooks(context const& c, node const& n,
+                                                 std::string const& p) {
+    std::vector<lifecycle_hook> out;
+    if (n.is_null()) return out;
+    if (!n.is_sequence()) return c.fail(n, p, "expected a list of hooks ({command: ...})");
+    for (std::size_t i = 0; i < n.items.size(); ++i) {
+        std::string const ip = index_path(p, i);
+        lifecycle_hook h;
+        OP_RETURN_IF_ERROR(walk(c, n.items[i], ip,
+            {"command", "user", "privileged", "working_dir", "environment"}, nullptr,
+            [&](std::string const& key, node const& val, std::string const& vp) -> status {
+                if (key == "command") {
+                    OP_TRY(auto cmd, decode_command(c, val, vp));
+                    h.command = cmd.value_or(std::vector<std::string>{});
+                } else if (key == "user") {
+                    OP_TRY(h.user, as_string(c, val, vp));
+                } else if (key == "privileged") {
+                    OP_TRY(h.privileged, as_bool(c, val, vp));
+                } else if (key == "working_dir") {
+                    OP_TRY(h.working_dir, as_string(c, val, vp));
+                } else {
+                    OP_TRY(h.environment, decode_environment(c, val, vp));
+                }
+                return {};
+            }));
+        if (h.command.empty()) return c.fail(n.items[i], ip, "hook needs a command");
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
 result<logging_config> decode_logging(context const& c, node const& n, std::string const& p) {
     logging_config l;
     OP_RETURN_IF_ERROR(walk(c, n, p, {"driver", "options"}, nullptr,
@@ -326,6 +357,21 @@ result<service> decode_service(context const& c, std::string const& name, node c
         else if (k == "userns_mode") { st = str(s.userns_mode); }
         else if (k == "volumes") { OP_TRY(s.volumes, decode_volumes(c, v, vp)); }
         else if (k == "working_dir") { st = str(s.working_dir); }
+        else if (k == "cpus") {
+            st = str(s.cpus);
+            if (st && !s.cpus.empty() && !(s.cpus[0] >= '0' && s.cpus[0] <= '9') && s.cpus[0] != '.') {
+                return c.fail(v, vp, "invalid cpus " + quoted(s.cpus) + " (a number of CPUs, e.g. 0.5)");
+            }
+        }
+        else if (k == "cpu_shares") {
+            OP_TRY(s.cpu_shares, as_int(c, v, vp));
+            if (*s.cpu_shares < 0) return c.fail(v, vp, "cpu_shares must not be negative");
+        }
+        else if (k == "mem_limit") { OP_TRY(s.mem_limit, as_bytes(c, v, vp)); }
+        else if (k == "mem_reservation") { OP_TRY(s.mem_reservation, as_bytes(c, v, vp)); }
+        else if (k == "cgroup_parent") { st = str(s.cgroup_parent); }
+        else if (k == "post_start") { OP_TRY(s.post_start, decode_hooks(c, v, vp)); }
+        else if (k == "pre_stop") { OP_TRY(s.pre_stop, decode_hooks(c, v, vp)); }
         else if (c.options.strict_keys) {
             return c.fail(v, vp, "unknown key " + quoted(k));
         } else {

@@ -159,6 +159,66 @@ status check_references(context const& c, project const& pr, node const& service
     return {};
 }
 
+bool profile_active(context const& c, service const& s) {
+    if (s.profiles.empty()) return true;
+    for (auto const& active : c.options.profiles) {
+        if (active == "*") return true;
+        if (std::find(s.profiles.begin(), s.profiles.end(), active) != s.profiles.end()) return true;
+    }
+    return false;
+}
+
+// Removes the services whose profiles are all inactive (with a warning each). A remaining
+// service that requires a removed one is an error naming the profile to activate; a
+// `required: false` dependency on it is dropped with a warning.
+status apply_profiles(context const& c, project& pr, node const& services_node) {
+    std::vector<service> kept;
+    std::map<std::string, std::vector<std::string>> removed;  // name -> its profiles
+    for (auto& s : pr.services) {
+        if (profile_active(c, s)) {
+            kept.push_back(std::move(s));
+            continue;
+        }
+        std::string list;
+        for (auto const& p : s.profiles) list += (list.empty() ? "" : ", ") + p;
+        c.warn("services." + s.name,
+               "not deployed: none of its profiles (" + list + ") is active; activate one with "
+               "--profile " + s.profiles.front() +
+               (c.options.profiles.empty() ? " (on the client: compose-operator stack deploy / convert)" : ""));
+        removed.emplace(s.name, s.profiles);
+    }
+    if (removed.empty()) {
+        pr.services = std::move(kept);
+        return {};
+    }
+    for (auto& s : kept) {
+        std::vector<service_dependency> deps;
+        for (auto& d : s.depends_on) {
+            auto it = removed.find(d.service);
+            if (it == removed.end()) {
+                deps.push_back(std::move(d));
+                continue;
+            }
+            std::string const path = "services." + s.name + ".depends_on." + d.service;
+            if (!d.required) {
+                c.warn(path, "dependency not waited for: service " + quoted(d.service) +
+                                 " is not deployed (profile " + it->second.front() + " is not active)");
+                continue;
+            }
+            node const* sn = services_node.find(s.name);
+            node const* dn = sn != nullptr ? sn->find("depends_on") : nullptr;
+            return c.fail(dn != nullptr ? *dn : services_node, path,
+                          "service " + quoted(s.name) + " depends on " + quoted(d.service) +
+                              ", which is not deployed because its profile is not active; "
+                              "activate it with --profile " + it->second.front() +
+                              " or mark the dependency `required: false`");
+        }
+        s.depends_on = std::move(deps);
+    }
+    pr.services = std::move(kept);
+    return {};
+}
+
 }  // namespace
 
 result<project> decode_project(context const& c, node const& root) {
@@ -214,7 +274,10 @@ result<project> decode_project(context const& c, node const& root) {
         }));
     std::sort(pr.services.begin(), pr.services.end(),
               [](service const& a, service const& b) { return a.name < b.name; });
-    if (services_node != nullptr) OP_RETURN_IF_ERROR(check_references(c, pr, *services_node));
+    if (services_node != nullptr) {
+        OP_RETURN_IF_ERROR(apply_profiles(c, pr, *services_node));
+        OP_RETURN_IF_ERROR(check_references(c, pr, *services_node));
+    }
     return pr;
 }
 

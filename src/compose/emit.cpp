@@ -253,7 +253,26 @@ node to_node(service const& s) {
     }
     m.s("user", s.user).s("userns_mode", s.userns_mode);
     if (!s.volumes.empty()) m.add("volumes", seq(s.volumes));
-    return m.s("working_dir", s.working_dir).nodes(s.other).nodes(s.extensions).done();
+    m.s("working_dir", s.working_dir).s("cpus", s.cpus).opt("cpu_shares", s.cpu_shares, num)
+        .opt("mem_limit", s.mem_limit, num).opt("mem_reservation", s.mem_reservation, num)
+        .s("cgroup_parent", s.cgroup_parent);
+    for (auto [key, hooks] : {std::pair{"post_start", &s.post_start}, std::pair{"pre_stop", &s.pre_stop}}) {
+        if (hooks->empty()) continue;
+        node list = node::make_sequence();
+        for (auto const& h : *hooks) {
+            map_builder hm;
+            hm.list("command", h.command).s("user", h.user).b("privileged", h.privileged)
+                .s("working_dir", h.working_dir);
+            if (!h.environment.empty()) {
+                node env = node::make_mapping();
+                for (auto const& [k, v] : h.environment) env.entries.emplace_back(k, v ? str(*v) : node{});
+                hm.add("environment", std::move(env));
+            }
+            list.items.push_back(hm.done());
+        }
+        m.add(key, std::move(list));
+    }
+    return m.nodes(s.other).nodes(s.extensions).done();
 }
 
 node to_node(network const& n) {

@@ -174,19 +174,106 @@ void warn_uncarried(compose::service const& s, std::string const& p, context& ct
     w(!s.network_mode.empty(), "network_mode", no_k8s);
     w(!s.networks.empty(), "networks", "ignored: all services share the namespace network");
     w(!s.security_opt.empty(), "security_opt", no_k8s);
-    w(!s.stop_signal.empty(), "stop_signal", no_k8s);
-    w(!s.sysctls.empty(), "sysctls", no_k8s);
+    w(!s.stop_signal.empty(), "stop_signal",
+      "ignored: Kubernetes stops containers with the image's STOPSIGNAL (else SIGTERM); set "
+      "STOPSIGNAL in the image or use a pre_stop hook");
     w(!s.ulimits.empty(), "ulimits", no_k8s);
-    w(s.shm_size.has_value(), "shm_size", no_k8s);
     w(!s.mac_address.empty(), "mac_address", no_k8s);
     w(!s.platform.empty(), "platform",
       "ignored: use deploy.placement.constraints node.platform.os/arch");
     w(!s.runtime.empty(), "runtime", no_k8s);
     w(!s.userns_mode.empty(), "userns_mode", no_k8s);
-    w(!s.group_add.empty(), "group_add", no_k8s);
     w(s.init.has_value(), "init", no_k8s);
     w(!s.domainname.empty(), "domainname", no_k8s);
-    w(!s.profiles.empty(), "profiles", "ignored: every service of the stack is deployed");
+    w(!s.cgroup_parent.empty(), "cgroup_parent",
+      "has no Kubernetes equivalent (the kubelet chooses the pod's cgroup); ignored");
+}
+
+// The kernel parameters Kubernetes allows without kubelet configuration (its "safe" set).
+bool safe_sysctl(std::string_view name) {
+    static constexpr std::string_view safe[] = {
+        "kernel.shm_rmid_forced", "net.ipv4.ip_local_port_range", "net.ipv4.ip_unprivileged_port_start",
+        "net.ipv4.tcp_syncookies", "net.ipv4.ping_group_range", "net.ipv4.ip_local_reserved_ports",
+        "net.ipv4.tcp_keepalive_time", "net.ipv4.tcp_fin_timeout", "net.ipv4.tcp_keepalive_intvl",
+        "net.ipv4.tcp_keepalive_probes", "net.ipv4.tcp_rmem", "net.ipv4.tcp_wmem"};
+    for (auto n : safe) {
+        if (n == name) return true;
+    }
+    return false;
+}
+
+// cpu_shares (a relative weight, 1024 = one CPU, as the kubelet computes it from requests) as
+// a decimal CPU count rounded up to whole millicores: 512 -> "0.5", 100 -> "0.098".
+std::string cpus_of_shares(std::int64_t shares) {
+    std::int64_t const milli = (shares * 1000 + 1023) / 1024;
+    std::string out = fmt::format("{}.{:03d}", milli / 1000, milli % 1000);
+    while (out.back() == '0') out.pop_back();
+    if (out.back() == '.') out.pop_back();
+    return out;
+}
+
+// The service-level resource keys (cpus, cpu_shares, mem_limit, mem_reservation) as
+// deploy.resources; a value also set under deploy.resources keeps the deploy one (warned when
+// they differ).
+void service_resources(compose::service const& s, api::service_config& out, std::string const& p,
+                       context& ctx) {
+    auto& res = out.deploy.resources_;
+    auto set_cpus = [&](std::optional<api::resource>& r, std::string const& v, char const* key) {
+        if (v.empty()) return;
+        if (!r) r = api::resource{};
+        if (r->cpus.empty()) r->cpus = v;
+        else if (r->cpus != v) ctx.warn(p + "." + key, "deploy.resources sets cpus too; its value is used");
+    };
+    auto set_memory = [&](std::optional<api::resource>& r, std::optional<std::int64_t> v, char const* key) {
+        if (!v) return;
+        if (!r) r = api::resource{};
+        if (r->memory == 0) r->memory = *v;
+        else if (r->memory != *v) ctx.warn(p + "." + key, "deploy.resources sets memory too; its value is used");
+    };
+    set_cpus(res.limits, s.cpus, "cpus");
+    if (s.cpu_shares && *s.cpu_shares > 0) set_cpus(res.reservations, cpus_of_shares(*s.cpu_shares), "cpu_shares");
+    set_memory(res.limits, s.mem_limit, "mem_limit");
+    set_memory(res.reservations, s.mem_reservation, "mem_reservation");
+}
+
+std::optional<api::lifecycle_hook> hook(std::vector<compose::lifecycle_hook> const& hooks,
+                                        std::string const& path, context& ctx) {
+    if (hooks.empty()) return std::nullopt;
+    if (hooks.size() > 1) {
+        ctx.warn(path, "Kubernetes runs one hook per container: only the first is used");
+    }
+    auto const& h = hooks.front();
+    if (!h.user.empty() || h.privileged || !h.working_dir.empty() || !h.environment.empty()) {
+        ctx.warn(path + "[0]", "user, privileged, working_dir and environment of a hook are not "
+                               "supported by Kubernetes; the command runs like the container");
+    }
+    return api::lifecycle_hook{h.command};
+}
+
+// sysctls, group_add, shm_size and the lifecycle hooks.
+void pod_settings(compose::service const& s, api::service_config& out, std::string const& p,
+                  context& ctx) {
+    out.sysctls = s.sysctls;
+    for (auto const& [name, _] : s.sysctls) {
+        if (!safe_sysctl(name)) {
+            ctx.warn(p + ".sysctls." + name,
+                     "not in Kubernetes' safe set: the pod is rejected unless the node's kubelet "
+                     "allows it (--allowed-unsafe-sysctls)");
+        }
+    }
+    for (std::size_t i = 0; i < s.group_add.size(); ++i) {
+        if (auto gid = parse_id(s.group_add[i])) {
+            out.group_add.push_back(*gid);
+        } else {
+            ctx.warn(fmt::format("{}.group_add[{}]", p, i),
+                     fmt::format("group \"{}\" is not numeric; Kubernetes needs numeric group ids "
+                                 "(supplementalGroups); ignored",
+                                 s.group_add[i]));
+        }
+    }
+    out.shm_size = s.shm_size;
+    out.post_start = hook(s.post_start, p + ".post_start", ctx);
+    out.pre_stop = hook(s.pre_stop, p + ".pre_stop", ctx);
 }
 
 result<void> deploy(compose::service const& s, api::service_config& out, std::string const& p,
@@ -230,6 +317,7 @@ result<void> deploy(compose::service const& s, api::service_config& out, std::st
         }
     }
     OP_TRY(out.deploy.placement_.constraints_, constraints(d.placement, dp + ".placement", ctx));
+    out.deploy.placement_.max_replicas_per_node = d.placement.max_replicas_per_node;
     if (d.endpoint_mode == "dnsrr") {
         ctx.warn(dp + ".endpoint_mode", "dnsrr is not supported; a ClusterIP/headless Service is used");
     }
@@ -334,6 +422,8 @@ result<api::service_config> service(compose::service const& s, context& ctx) {
     OP_TRY(out.internal_ports, internal_ports(s.extensions, p));
     out.internal_service_type = scalar_extension(s.extensions, "x-internal-service-type").value_or("");
     OP_RETURN_IF_ERROR(deploy(s, out, p, ctx));
+    service_resources(s, out, p, ctx);
+    pod_settings(s, out, p, ctx);
     warn_uncarried(s, p, ctx);
     return out;
 }

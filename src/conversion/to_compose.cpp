@@ -68,6 +68,7 @@ std::optional<compose::deploy_config> deploy(api::deploy_config const& d) {
         out.restart_policy = r;
     }
     out.placement.constraints = constraint_strings(d.placement_.constraints_);
+    out.placement.max_replicas_per_node = d.placement_.max_replicas_per_node;
     return out;
 }
 
@@ -125,6 +126,11 @@ compose::service service(api::service_config const& s) {
         out.volumes.push_back(std::move(vol));
     }
     out.working_dir = s.working_dir;
+    out.sysctls = s.sysctls;
+    for (auto g : s.group_add) out.group_add.push_back(std::to_string(g));
+    out.shm_size = s.shm_size;
+    if (s.post_start) out.post_start.push_back(compose::lifecycle_hook{s.post_start->command, {}, false, {}, {}});
+    if (s.pre_stop) out.pre_stop.push_back(compose::lifecycle_hook{s.pre_stop->command, {}, false, {}, {}});
     if (!s.pull_policy.empty()) out.extensions["x-pull-policy"] = compose::node::make_scalar(s.pull_policy);
     if (!s.pull_secret.empty()) out.extensions["x-pull-secret"] = compose::node::make_scalar(s.pull_secret);
     if (!s.internal_service_type.empty()) {

@@ -137,6 +137,20 @@ value security_context(api::service_config const& svc, alloc_t& a) {
     return out;
 }
 
+// lifecycle {postStart, preStop} exec handlers; an empty object when there are none.
+value lifecycle(api::service_config const& svc, alloc_t& a) {
+    value out(rapidjson::kObjectType);
+    for (auto [key, hook] : {std::pair{"postStart", &svc.post_start}, std::pair{"preStop", &svc.pre_stop}}) {
+        if (!*hook || (*hook)->command.empty()) continue;
+        value exec(rapidjson::kObjectType);
+        put(exec, "command", string_array((*hook)->command, a), a);
+        value handler(rapidjson::kObjectType);
+        put(handler, "exec", std::move(exec), a);
+        put(out, key, std::move(handler), a);
+    }
+    return out;
+}
+
 }  // namespace
 
 result<std::string> k8s_protocol(std::string_view compose, std::string const& path) {
@@ -186,6 +200,8 @@ result<value> container(service_ctx const& ctx, volume_plan const& plan, alloc_t
             put(c, "startupProbe", probe(*probe_p, periods + probe_p->retries, a), a);
         }
     }
+    auto hooks = lifecycle(svc, a);
+    if (!hooks.ObjectEmpty()) put(c, "lifecycle", std::move(hooks), a);
     auto sc = security_context(svc, a);
     if (!sc.ObjectEmpty()) put(c, "securityContext", std::move(sc), a);
     if (svc.stdin_open) put_bool(c, "stdin", true, a);

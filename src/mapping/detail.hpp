@@ -68,7 +68,7 @@ void put_bool(value& obj, std::string_view key, bool b, alloc_t& a);
 struct pod_volume {
     enum class type { host_path, empty_dir_memory, secret, config_map } kind;
     std::string name;
-    std::string source;  // hostPath path, secretName, ConfigMap name
+    std::string source;  // hostPath path, secretName, ConfigMap name; emptyDir sizeLimit or ""
     std::string item_key;
     std::string item_path;
     std::optional<std::uint32_t> mode;

@@ -53,9 +53,32 @@ result<value> expression(std::string_view key, api::constraint const& c, std::st
     return expr;
 }
 
-}  // namespace
+// max_replicas_per_node 1: required pod anti-affinity on the hostname (exactly Swarm's rule).
+// Kubernetes has no cap above one per node: larger values are a warning. Null when none.
+value pod_anti_affinity(service_ctx const& ctx, alloc_t& a) {
+    auto const& max = ctx.svc.deploy.placement_.max_replicas_per_node;
+    if (!max || *max == 0) return value();
+    auto const path = ctx.path + ".deploy.placement.max_replicas_per_node";
+    if (ctx.kind == workload_kind::daemon_set) return value();  // one per node already
+    if (*max > 1) {
+        ctx.warnings.add(path, "Kubernetes cannot cap replicas per node above 1; ignored (use 1 "
+                               "for at most one replica per node)");
+        return value();
+    }
+    value selector(rapidjson::kObjectType);
+    put(selector, "matchLabels",
+        label_object(selector_labels(ctx.stack.metadata.name, ctx.svc.name), a), a);
+    value term(rapidjson::kObjectType);
+    put(term, "labelSelector", std::move(selector), a);
+    put(term, "topologyKey", "kubernetes.io/hostname", a);
+    value terms(rapidjson::kArrayType);
+    terms.PushBack(std::move(term), a);
+    value out(rapidjson::kObjectType);
+    put(out, "requiredDuringSchedulingIgnoredDuringExecution", std::move(terms), a);
+    return out;
+}
 
-result<value> affinity(service_ctx const& ctx, alloc_t& a) {
+result<value> node_affinity(service_ctx const& ctx, alloc_t& a) {
     auto const& cons = ctx.svc.deploy.placement_.constraints_;
     if (!cons) return value();
     auto const base = ctx.path + ".deploy.placement.constraints";
@@ -88,8 +111,18 @@ result<value> affinity(service_ctx const& ctx, alloc_t& a) {
     put(required, "nodeSelectorTerms", std::move(terms), a);
     value node(rapidjson::kObjectType);
     put(node, "requiredDuringSchedulingIgnoredDuringExecution", std::move(required), a);
+    return node;
+}
+
+}  // namespace
+
+result<value> affinity(service_ctx const& ctx, alloc_t& a) {
+    OP_TRY(auto node, node_affinity(ctx, a));
+    auto anti = pod_anti_affinity(ctx, a);
+    if (node.IsNull() && anti.IsNull()) return value();
     value out(rapidjson::kObjectType);
-    put(out, "nodeAffinity", std::move(node), a);
+    if (!node.IsNull()) put(out, "nodeAffinity", std::move(node), a);
+    if (!anti.IsNull()) put(out, "podAntiAffinity", std::move(anti), a);
     return out;
 }
 

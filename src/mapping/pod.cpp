@@ -52,6 +52,27 @@ result<void> check_restart_policy(service_ctx const& ctx) {
     return op::invalid("unsupported restart policy \"" + cond + "\" (any, on-failure, none)", path);
 }
 
+// Pod securityContext: sysctls (sorted by name) and supplementalGroups (group_add order).
+value pod_security_context(api::service_config const& svc, alloc_t& a) {
+    value out(rapidjson::kObjectType);
+    if (!svc.group_add.empty()) {
+        value groups(rapidjson::kArrayType);
+        for (auto g : svc.group_add) groups.PushBack(value(g), a);
+        put(out, "supplementalGroups", std::move(groups), a);
+    }
+    if (!svc.sysctls.empty()) {
+        value list(rapidjson::kArrayType);
+        for (auto const& [name, v] : svc.sysctls) {
+            value item(rapidjson::kObjectType);
+            put(item, "name", name, a);
+            put(item, "value", v, a);
+            list.PushBack(std::move(item), a);
+        }
+        put(out, "sysctls", std::move(list), a);
+    }
+    return out;
+}
+
 }  // namespace
 
 result<value> pod_template(service_ctx const& ctx, volume_plan const& plan, alloc_t& a) {
@@ -86,6 +107,8 @@ result<value> pod_template(service_ctx const& ctx, volume_plan const& plan, allo
         secrets.PushBack(std::move(ref), a);
         put(spec, "imagePullSecrets", std::move(secrets), a);
     }
+    auto psc = pod_security_context(svc, a);
+    if (!psc.ObjectEmpty()) put(spec, "securityContext", std::move(psc), a);
     if (svc.stop_grace_period) {
         put_int(spec, "terminationGracePeriodSeconds", ceil_seconds(*svc.stop_grace_period, 0), a);
     }

@@ -245,6 +245,24 @@ std::string file_key(api::file_object const& obj) {
     return base.empty() ? "file" : base;
 }
 
+// shm_size: a memory emptyDir of that size at /dev/shm (Docker's default is 64 MiB; pods get
+// the node's default otherwise). Skipped, with a warning, when a volume already mounts there.
+result<void> plan_shm(service_ctx const& ctx, volume_plan& plan) {
+    if (!ctx.svc.shm_size) return {};
+    auto const path = ctx.path + ".shm_size";
+    for (auto const& m : plan.mounts) {
+        if (m.mount_path == "/dev/shm") {
+            ctx.warnings.add(path, "ignored: a volume is already mounted at /dev/shm");
+            return {};
+        }
+    }
+    if (*ctx.svc.shm_size <= 0) return op::invalid("shm_size must be greater than zero", path);
+    OP_TRY(auto size, memory_quantity(*ctx.svc.shm_size, path));
+    plan.volumes.push_back({pod_volume::type::empty_dir_memory, "dshm", size, {}, {}, {}});
+    plan.mounts.push_back({"dshm", "/dev/shm", {}, false});
+    return {};
+}
+
 result<volume_plan> plan_volumes(service_ctx const& ctx) {
     volume_plan plan;
     mount_paths paths;
@@ -252,6 +270,7 @@ result<volume_plan> plan_volumes(service_ctx const& ctx) {
     OP_RETURN_IF_ERROR(plan_tmpfs(ctx, plan, paths));
     OP_RETURN_IF_ERROR(plan_files(ctx, plan, paths, true));
     OP_RETURN_IF_ERROR(plan_files(ctx, plan, paths, false));
+    OP_RETURN_IF_ERROR(plan_shm(ctx, plan));
     return plan;
 }
 
@@ -266,6 +285,7 @@ value render_volume(pod_volume const& v, alloc_t& a) {
         break;
     case pod_volume::type::empty_dir_memory:
         put(src, "medium", "Memory", a);
+        if (!v.source.empty()) put(src, "sizeLimit", v.source, a);
         put(out, "emptyDir", std::move(src), a);
         break;
     case pod_volume::type::secret:

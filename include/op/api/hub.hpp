@@ -127,6 +127,7 @@ struct constraints {
 
 struct placement {
     std::optional<constraints> constraints_;  // JSON "constraints"
+    std::optional<std::uint64_t> max_replicas_per_node;  // [additive]
 
     friend bool operator==(placement const&, placement const&) = default;
 };
@@ -179,6 +180,13 @@ struct internal_port {
     friend bool operator==(internal_port const&, internal_port const&) = default;
 };
 
+// [additive] A container lifecycle hook (Compose `post_start` / `pre_stop`): an exec command.
+struct lifecycle_hook {
+    std::vector<std::string> command;
+
+    friend bool operator==(lifecycle_hook const&, lifecycle_hook const&) = default;
+};
+
 // ServiceConfig. Empty strings / empty containers / false mean "absent" (all omitempty).
 struct service_config {
     std::string name;
@@ -214,6 +222,12 @@ struct service_config {
     std::string pull_policy;  // "Always", "IfNotPresent", "Never"
     std::vector<internal_port> internal_ports;
     std::string internal_service_type;  // "", "Headless", "ClusterIP"
+    // [additive] Compose Specification keys the reference dropped.
+    std::map<std::string, std::string> sysctls;  // pod securityContext.sysctls
+    std::vector<std::int64_t> group_add;         // numeric supplemental groups
+    std::optional<std::int64_t> shm_size;        // bytes: a memory emptyDir at /dev/shm
+    std::optional<lifecycle_hook> post_start;    // JSON "post_start": {command}
+    std::optional<lifecycle_hook> pre_stop;      // JSON "pre_stop": {command}
 
     friend bool operator==(service_config const&, service_config const&) = default;
 };

@@ -30,6 +30,7 @@ struct convert_options {
     std::string api_version = "v1beta2";  // v1beta1 | v1beta2 | v1alpha3
     std::string output = "yaml";          // yaml | json | manifests (the objects, not the Stack)
     std::string service_type = "LoadBalancer";  // -o manifests: LoadBalancer | NodePort
+    std::vector<std::string> profiles;          // --profile, repeatable; "*" = all
 };
 
 struct rendered {

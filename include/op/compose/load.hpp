@@ -39,6 +39,10 @@ struct load_options {
     // Unknown service/top-level keys: an error when true (the Compose schema's behaviour),
     // a warning when false.
     bool strict_keys = true;
+    // Active profiles (`--profile`, COMPOSE_PROFILES); "*" activates every profile. A service
+    // with `profiles:` is deployed only when one of them is active; the others are removed with
+    // a warning. Empty (the server): only services without `profiles:` are deployed.
+    std::vector<std::string> profiles;
 };
 
 // One input file: `name` is only used in messages ("compose.override.yaml").

@@ -191,6 +191,16 @@ struct env_file {
     friend bool operator==(env_file const&, env_file const&) = default;
 };
 
+// One `post_start` / `pre_stop` hook of a service.
+struct lifecycle_hook {
+    std::vector<std::string> command;  // a string is split into words
+    std::string user;
+    bool privileged = false;
+    std::string working_dir;
+    std::map<std::string, std::optional<std::string>> environment;
+    friend bool operator==(lifecycle_hook const&, lifecycle_hook const&) = default;
+};
+
 struct service {
     std::string name;
     std::string image;
@@ -247,6 +257,14 @@ struct service {
     std::string userns_mode;
     std::vector<service_volume> volumes;
     std::string working_dir;
+    // Container resources outside `deploy` (Compose Specification).
+    std::string cpus;                             // as written, e.g. "0.5"
+    std::optional<std::int64_t> cpu_shares;       // relative weight (1024 = one CPU)
+    std::optional<std::int64_t> mem_limit;        // bytes
+    std::optional<std::int64_t> mem_reservation;  // bytes
+    std::string cgroup_parent;
+    std::vector<lifecycle_hook> post_start;
+    std::vector<lifecycle_hook> pre_stop;
     extension_map extensions;
     std::map<std::string, node> other;  // known Compose keys without a typed field (extends, ...)
     friend bool operator==(service const&, service const&) = default;

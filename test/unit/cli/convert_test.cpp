@@ -4,6 +4,8 @@
 #include "op/util/json.hpp"
 #include "op_catch.hpp"
 
+#include <algorithm>
+
 using namespace op;
 using namespace op::cli;
 
@@ -140,4 +142,23 @@ TEST_CASE("render_stack prints one warning per field path", "[unit][cli]") {
     int n = 0;
     for (auto const& w : r->warnings) n += w.rfind("services.web.depends_on:", 0) == 0 ? 1 : 0;
     CHECK(n == 1);
+}
+
+TEST_CASE("render_stack --profile activates services with profiles", "[unit][cli]") {
+    convert_options o;
+    o.name = "demo";
+    o.output = "json";
+    std::vector<compose::source_file> files = {
+        {"compose.yaml", "services:\n  web: {image: nginx}\n  debug: {image: busybox, profiles: [debug]}\n"}};
+    auto plain = render_stack(files, o, {}, no_files);
+    REQUIRE(plain);
+    CHECK(plain->manifest.find("busybox") == std::string::npos);
+    CHECK(std::find_if(plain->warnings.begin(), plain->warnings.end(), [](std::string const& w) {
+              return w.starts_with("services.debug: not deployed");
+          }) != plain->warnings.end());
+    o.profiles = {"debug"};
+    auto active = render_stack(files, o, {}, no_files);
+    REQUIRE(active);
+    CHECK(active->manifest.find("busybox") != std::string::npos);
+    CHECK(active->warnings.empty());
 }

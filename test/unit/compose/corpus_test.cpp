@@ -78,12 +78,15 @@ TEST_CASE("every corpus file loads, keeps every service and round-trips through 
 TEST_CASE("emit golden: full.yaml", "[unit]") {
     load_options o;
     o.environment = {{"TAG", "1.27"}, {"HOST_VAR", "h$x"}};
+    o.profiles = {"*"};
     auto r = load(test::read_text(test::testdata("full.yaml")), o);
     REQUIRE(r);
     std::string const emitted = emit(r->project);
     std::string const golden = test::read_text(test::testdata("full.emitted.yaml"));
     CHECK(emitted == golden);
-    auto again = load(emitted);
+    load_options all;
+    all.profiles = {"*"};
+    auto again = load(emitted, all);
     REQUIRE(again);
     CHECK(again->project == r->project);
     CHECK(again->project.find_service("web")->environment.at("FROM_VAR") == "h$x");
