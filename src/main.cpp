@@ -1,12 +1,14 @@
 // compose-operator: wiring only. Flags, construction, start order and signals live here; every
 // behaviour lives in a module under src/.
 #include "op/cli/convert.hpp"
+#include "op/cli/stack.hpp"
 #include "op/runtime/operator.hpp"
 #include "op/version.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string_view>
 
 int main(int argc, char** argv) {
     CLI::App app{
@@ -19,14 +21,20 @@ int main(int argc, char** argv) {
 
     op::cli::convert_options convert_options;
     auto* convert = op::cli::add_convert_command(app, convert_options);
+    op::cli::stack_command_options stack_options;
+    auto run_stack = op::cli::add_stack_command(app, stack_options);
     op::runtime::run_options run_options;
     auto* run = op::runtime::add_run_command(app, run_options);
 
     try {
         app.parse(argc, argv);
     } catch (CLI::ParseError const& e) {
-        return app.exit(e);
+        int rc = app.exit(e);
+        // `stack` follows the Docker CLI: a usage error exits 2 (CLI11's message names the flag).
+        if (rc != 0 && argc > 1 && std::string_view(argv[1]) == "stack") rc = op::cli::exit_usage;
+        return rc;
     }
+    if (auto rc = run_stack()) return *rc;
     if (convert->parsed()) return op::cli::run_convert(convert_options);
     if (run->parsed()) return op::runtime::run(run_options);
     if (app.get_subcommands().empty()) {

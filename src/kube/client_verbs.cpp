@@ -127,7 +127,7 @@ net::awaitable<result<object>> client::async_apply(resource const& r, std::strin
     if (ao.field_manager.empty()) co_return invalid("server-side apply needs a field manager");
     std::string target = r.object_path(ns, name) +
                          "?fieldManager=" + detail::query_escape(ao.field_manager) +
-                         (ao.force ? "&force=true" : "");
+                         (ao.force ? "&force=true" : "") + (ao.dry_run ? "&dryRun=All" : "");
     http_request req_{http::verb::patch, std::move(target),
                                      "application/apply-patch+yaml", std::move(body),
                                      std::move(opts)};

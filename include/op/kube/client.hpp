@@ -61,6 +61,7 @@ enum class patch_type { merge, json };
 struct apply_options {
     std::string field_manager;  // required
     bool force = false;
+    bool dry_run = false;  // dryRun=All: admission runs, nothing is persisted
 };
 
 // Lets the owner of a watch coroutine end it. cancel() must run on the coroutine's executor.
