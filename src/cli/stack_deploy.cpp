@@ -70,6 +70,7 @@ result<packed> pack(project_inputs const& in, deploy_options const& o, std::stri
     co.name = !o.name.empty() ? o.name : stack_name_from(in.project_name);
     co.namespace_ = ns;
     co.output = "json";
+    co.profiles = in.profiles;
     fs::path const dir(in.working_dir);
     auto reader = [&dir](std::string const& path) {
         fs::path p(path);

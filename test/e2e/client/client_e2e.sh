@@ -68,6 +68,10 @@ show
 check "dry run of a change exits 0 and says what would change" has "$OUT" "stack.compose.docker.com/app configured (server dry run)" "~ service api: image"
 check "dry run did not change the stack (generation $gen)" [ "$(generation app)" = "$gen" ]
 check "dry run did not change the Deployment" [ "$(kubectl -n "$NS" get deploy api -o jsonpath='{.spec.template.spec.containers[0].image}')" = docker.io/library/node:22-alpine ]
+stack deploy -n "$NS" --dry-run --profile debug
+check "dry run with --profile debug would add the profile's service" has "$OUT" "+ service adminer"
+COMPOSE_PROFILES=debug stack deploy -n "$NS" --dry-run
+check "... and so would COMPOSE_PROFILES=debug" has "$OUT" "+ service adminer"
 stack deploy -c ../one.yaml -n "$NS" --dry-run drynew
 check "dry run of a new stack says created" has "$OUT" "stack.compose.docker.com/drynew created (server dry run)"
 check "dry run created nothing" bash -c "! kubectl -n '$NS' get stack drynew >/dev/null 2>&1"
