@@ -2,6 +2,7 @@
 // server-side apply them, and optionally wait for Ready with live progress.
 #include "op/api/versions.hpp"
 #include "op/cli/convert.hpp"
+#include "op/mapping/labels.hpp"
 #include "op/util/json.hpp"
 #include "stack_session.hpp"
 
@@ -179,6 +180,32 @@ result<kube::object> apply_one(session& s, kube::resource const& r, rapidjson::V
     return after;
 }
 
+// Deletes the Secrets an earlier deploy of this stack wrote and this one does not.
+result<void> prune_secrets(session& s, packed const& p, bool dry_run) {
+    kube::list_options lo;
+    lo.label_selector = fmt::format("{}={}", mapping::label_stack_namespace, p.name);
+    auto got = s.client->list(secrets_resource, s.ns, lo);
+    if (!got) {
+        // Reading Secrets may be forbidden to someone allowed to write them: then nothing is pruned.
+        if (got.error().code == errc::terminal) return {};
+        return error{got.error().code, explain_error(got.error(), "list the stack's Secrets"), {}};
+    }
+    std::vector<std::string> keep;
+    for (auto const& sec : p.secrets) keep.emplace_back(kube::meta_string(sec, "name"));
+    std::vector<rapidjson::Value const*> items;
+    for (auto const& it : got->items) items.push_back(it.get());
+    for (auto const& name : stale_secrets(items, keep)) {
+        if (!dry_run) {
+            auto r = s.client->remove(secrets_resource, s.ns, name);
+            if (!r && r.error().code != errc::not_found) {
+                return error{r.error().code, explain_error(r.error(), "delete secret/" + name), {}};
+            }
+        }
+        std::printf("secret/%s %s\n", name.c_str(), dry_run ? "would be pruned (dry run)" : "pruned");
+    }
+    return {};
+}
+
 bool stdout_is_terminal() {
     if (!isatty(STDOUT_FILENO)) return false;
     auto term = env_or_empty("TERM");
@@ -291,6 +318,7 @@ int run_stack_deploy(deploy_options const& o) {
     }
     auto applied = apply_one(**s, stacks_resource, p->stack, o.dry_run);
     if (!applied) return fail(applied.error().message);
+    if (auto pruned = prune_secrets(**s, *p, o.dry_run); !pruned) return fail(pruned.error().message);
     if (o.dry_run || !wait) return exit_ok;
     return wait_ready(**s, p->name, generation_of(**applied), timeout);
 }

@@ -76,6 +76,12 @@ std::string explain_error(error const& e, std::string_view action) {
                     "Stack CRD and the operator (kubectl apply -f crds/ -f manifests/)",
                     action);
             }
+            if (m.starts_with("namespaces \"")) {
+                std::string ns = quoted_after(m, "namespaces \"");
+                return fmt::format("cannot {}: namespace \"{}\" does not exist; create it (kubectl "
+                                   "create namespace {}) or pick another with --namespace",
+                                   action, ns, ns);
+            }
             return fmt::format("cannot {}: not found: {}", action, m);
         case 400:
         case 422: return fmt::format("cannot {}: the API server rejected it: {}", action, m);

@@ -326,6 +326,26 @@ rapidjson::Document tasks_json(std::vector<task_row> const& rows) {
     return d;
 }
 
+std::vector<std::string> stale_secrets(std::vector<Value const*> const& labelled,
+                                       std::vector<std::string> const& keep) {
+    std::vector<std::string> out;
+    for (auto const* s : labelled) {
+        std::string name = str_at(*s, {"metadata", "name"});
+        if (name.empty() || std::find(keep.begin(), keep.end(), name) != keep.end()) continue;
+        auto const* meta = json::find(*s, "metadata");
+        auto const* managed = meta && meta->IsObject() ? json::find(*meta, "managedFields") : nullptr;
+        if (!managed || !managed->IsArray()) continue;
+        bool ours = false;
+        for (auto const& m : managed->GetArray()) {
+            ours = ours || (str_at(m, {"manager"}) == stack_field_manager &&
+                            str_at(m, {"operation"}) == "Apply");
+        }
+        if (ours) out.push_back(std::move(name));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
 std::string render_document(Value const& doc, std::string_view output) {
     if (output == "yaml") return compose::json_to_yaml(doc);
     return json::dump_pretty(doc) + "\n";

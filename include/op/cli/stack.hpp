@@ -210,6 +210,14 @@ struct progress_snapshot {
 // failure: the caller prints it first) and each service that is not ready with its counts.
 [[nodiscard]] std::vector<std::string> not_ready_report(progress_snapshot const& s);
 
+// ---- pruning (pure) ----------------------------------------------------------------------
+
+// The names of the Secrets among `labelled` (those labelled with the stack) that an earlier
+// deploy wrote (server-side applied by stack_field_manager, per managedFields) and that the
+// current deploy no longer writes (`keep`). Secrets written by anyone else are never pruned.
+[[nodiscard]] std::vector<std::string> stale_secrets(
+    std::vector<rapidjson::Value const*> const& labelled, std::vector<std::string> const& keep);
+
 // ---- errors (pure) -----------------------------------------------------------------------
 
 // A user-facing explanation of a failed API call made while doing `action` ("apply Stack shop

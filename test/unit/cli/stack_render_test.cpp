@@ -171,7 +171,25 @@ TEST_CASE("explain_error: other API failures", "[unit][cli]") {
     CHECK(explain_error(kube::to_error({404, "NotFound", "the server could not find the requested resource"}),
                         "list stacks")
               .find("does not serve stacks.compose.docker.com") != std::string::npos);
+    CHECK(explain_error(kube::to_error({404, "NotFound", "namespaces \"shop\" not found"}), "apply stack")
+              .find("namespace \"shop\" does not exist; create it (kubectl create namespace shop)") !=
+          std::string::npos);
     CHECK(explain_error(kube::to_error({422, "Invalid", "spec.services: Invalid value"}), "apply stack")
               .find("rejected it: spec.services") != std::string::npos);
     CHECK(explain_error(invalid("bad pem"), "connect") == "cannot connect: bad pem");
+}
+
+TEST_CASE("stale_secrets: only the client's own Secrets that the deploy no longer writes", "[unit][cli]") {
+    auto ours = doc(R"({"metadata": {"name": "shop-old", "managedFields": [
+        {"manager": "compose-operator-cli", "operation": "Apply"}]}})");
+    auto kept = doc(R"({"metadata": {"name": "shop-db", "managedFields": [
+        {"manager": "compose-operator-cli", "operation": "Apply"}]}})");
+    auto operators = doc(R"({"metadata": {"name": "shop-config", "managedFields": [
+        {"manager": "compose-operator", "operation": "Apply"}]}})");
+    auto edited = doc(R"({"metadata": {"name": "shop-hand", "managedFields": [
+        {"manager": "compose-operator-cli", "operation": "Update"}]}})");
+    auto bare = doc(R"({"metadata": {"name": "shop-bare"}})");
+    CHECK(stale_secrets({&ours, &kept, &operators, &edited, &bare}, {"shop-db"}) ==
+          std::vector<std::string>{"shop-old"});
+    CHECK(stale_secrets({&ours}, {"shop-old"}).empty());
 }
