@@ -1,6 +1,10 @@
-// bench_convert FILE...: loads each Compose file and converts it to the v1beta2 Stack JSON many
-// times; also times the Stack JSON decode/encode and the bare yaml-cpp load of the same text (the
-// floor). Prints `mean_us_per_file=<n>` last. Files that do not convert are reported and skipped.
+// bench_convert [--iterations N] [--only convert|json|yaml] [--dump-json DIR] FILE...: loads each
+// Compose file and converts it to the v1beta2 Stack JSON many times; also times the Stack JSON
+// decode/encode and the bare yaml-cpp load of the same text (the floor). Services with `build:`
+// and no `image:` get `image: bench/<name>` so that every corpus file converts (the same work the
+// Go harness in bench/gojson/ is given). --dump-json writes each file's Stack JSON to DIR (the
+// input of bench/gojson). Prints `mean_us_per_file=<n>` last. Files that do not convert are
+// reported and skipped.
 #include "op/api/versions.hpp"
 #include "op/compose/load.hpp"
 #include "op/conversion/convert.hpp"
@@ -10,6 +14,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -20,6 +27,7 @@ using clk = std::chrono::steady_clock;
 
 template <class F>
 double mean_us(int iterations, F&& f) {
+    if (iterations <= 0) return 0;
     auto start = clk::now();
     for (int i = 0; i < iterations; ++i) f();
     return std::chrono::duration<double, std::micro>(clk::now() - start).count() / iterations;
@@ -29,17 +37,36 @@ std::size_t sink = 0;
 }  // namespace
 
 int main(int argc, char** argv) {
-    int const iterations = 200;
+    int iterations = 200;
+    std::string only;
+    std::string dump_dir;
+    std::vector<std::string> paths;
+    for (int i = 1; i < argc; ++i) {
+        if (std::strcmp(argv[i], "--iterations") == 0 && i + 1 < argc) {
+            iterations = std::atoi(argv[++i]);
+        } else if (std::strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+            only = argv[++i];
+        } else if (std::strcmp(argv[i], "--dump-json") == 0 && i + 1 < argc) {
+            dump_dir = argv[++i];
+        } else {
+            paths.emplace_back(argv[i]);
+        }
+    }
+    auto runs = [&](char const* what) { return only.empty() || only == what ? iterations : 0; };
+    if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
     double total_convert = 0, total_codec = 0, total_yaml = 0;
     int files = 0;
-    for (int i = 1; i < argc; ++i) {
-        std::ifstream in(argv[i], std::ios::binary);
+    for (auto const& path : paths) {
+        std::ifstream in(path, std::ios::binary);
         std::stringstream ss;
         ss << in.rdbuf();
         std::string const text = ss.str();
         auto convert_once = [&]() -> std::optional<std::string> {
             auto loaded = op::compose::load(text);
             if (!loaded) return std::nullopt;
+            for (auto& s : loaded->project.services) {
+                if (s.image.empty()) s.image = "bench/" + s.name;
+            }
             auto built = op::conversion::from_compose(loaded->project);
             if (!built) return std::nullopt;
             op::api::stack hub;
@@ -49,24 +76,30 @@ int main(int argc, char** argv) {
         };
         auto first = convert_once();
         if (!first) {
-            std::printf("%s: skipped (does not convert)\n", argv[i]);
+            std::printf("%s: skipped (does not convert)\n", path.c_str());
             continue;
         }
-        double convert = mean_us(iterations, [&] { sink += convert_once()->size(); });
-        auto doc = op::json::parse(*first);
-        double codec = mean_us(iterations, [&] {
+        if (!dump_dir.empty()) {
+            std::ofstream out(std::filesystem::path(dump_dir) /
+                                  (std::filesystem::path(path).stem().string() + ".json"),
+                              std::ios::binary);
+            out << *first;
+        }
+        double convert = mean_us(runs("convert"), [&] { sink += convert_once()->size(); });
+        double codec = mean_us(runs("json"), [&] {
             auto d = op::json::parse(*first);
             auto s = op::api::decode_v1beta2(*d);
             sink += op::json::dump(op::api::encode(*s)).size();
         });
-        double yaml = mean_us(iterations, [&] {
+        double yaml = mean_us(runs("yaml"), [&] {
             try {
                 sink += YAML::Load(text).size();
             } catch (YAML::Exception const&) {
             }
         });
-        std::printf("%s: convert_us=%.1f json_decode_encode_us=%.1f yaml_cpp_load_us=%.1f\n",
-                    argv[i], convert, codec, yaml);
+        std::printf("%s: convert_us=%.1f json_decode_encode_us=%.1f yaml_cpp_load_us=%.1f "
+                    "json_bytes=%zu\n",
+                    path.c_str(), convert, codec, yaml, first->size());
         total_convert += convert;
         total_codec += codec;
         total_yaml += yaml;
@@ -76,8 +109,10 @@ int main(int argc, char** argv) {
         std::printf("no convertible files\nmean_us_per_file=0\n");
         return 1;
     }
-    std::printf("files=%d mean_json_decode_encode_us=%.1f mean_yaml_cpp_load_us=%.1f (sink %zu)\n",
-                files, total_codec / files, total_yaml / files, sink % 10);
+    std::printf("files=%d mean_json_decode_encode_us=%.1f mean_yaml_cpp_load_us=%.1f "
+                "convert_vs_yaml=%.2f (sink %zu)\n",
+                files, total_codec / files, total_yaml / files,
+                total_yaml > 0 ? total_convert / total_yaml : 0.0, sink % 10);
     std::printf("mean_us_per_file=%.1f\n", total_convert / files);
     return 0;
 }

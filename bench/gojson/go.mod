@@ -1,0 +1,3 @@
+module compose-operator/bench/gojson
+
+go 1.22
