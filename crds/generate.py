@@ -154,6 +154,15 @@ SERVICE_ADDITIVE = {
     "shm_size": i64("Size of /dev/shm in bytes: a memory emptyDir with this sizeLimit (additive field)."),
     "post_start": hook("Compose post_start: the container's lifecycle.postStart hook (additive field)."),
     "pre_stop": hook("Compose pre_stop: the container's lifecycle.preStop hook (additive field)."),
+    "depends_on": arr("Services this one waits for: one init container each (additive field).",
+                      obj("One dependency (Compose long-form depends_on).", {
+                          "service": s("Name of the service depended on."),
+                          "condition": s("service_started (its Service answers), service_healthy (it is ready) or "
+                                         "service_completed_successfully (waited for as service_started, with a warning).",
+                                         enum=["service_started", "service_healthy", "service_completed_successfully"]),
+                          "required": b("false: wait a bounded time, then start anyway (absent: true)."),
+                          "restart": b("Compose restart-on-update (not possible on Kubernetes; warned)."),
+                      }, required=["service"])),
 }
 
 SERVICE_V1ALPHA3 = {

@@ -246,6 +246,18 @@ result<std::optional<lifecycle_hook>> read_hook(value const& v, std::string_view
     return std::optional<lifecycle_hook>{std::move(out)};
 }
 
+result<dependency> decode_dependency(value const& v, std::string const& p) {
+    dependency out;
+    OP_TRY(out.service, read_string(v, "service", p));
+    if (out.service.empty()) return invalid("required", join_path(p, "service"));
+    OP_TRY(out.condition, read_string(v, "condition", p));
+    if (out.condition.empty()) out.condition = "service_started";
+    OP_TRY(auto required, json::get_bool(v, "required", p));
+    out.required = required.value_or(true);
+    OP_TRY(out.restart, read_bool(v, "restart", p));
+    return out;
+}
+
 result<std::vector<std::int64_t>> read_ints(value const& obj, std::string_view key,
                                             std::string_view path) {
     std::vector<std::int64_t> out;
@@ -304,6 +316,7 @@ result<service_config> decode_service(value const& v, std::string const& p) {
     OP_TRY(s.shm_size, read_int<std::int64_t>(v, "shm_size", p));
     OP_TRY(s.post_start, read_hook(v, "post_start", p));
     OP_TRY(s.pre_stop, read_hook(v, "pre_stop", p));
+    OP_TRY(s.depends_on, read_list<dependency>(v, "depends_on", p, decode_dependency));
     return s;
 }
 

@@ -214,6 +214,13 @@ Value enc_hook(lifecycle_hook const& h, alloc_t& a) {
     return object_builder(a).strings("command", h.command).done();
 }
 
+Value enc_dependency(dependency const& d, alloc_t& a) {
+    object_builder b(a);
+    b.str("service", d.service).str("condition", d.condition);
+    if (!d.required) b.always("required", Value(false));
+    return b.boolean("restart", d.restart).done();
+}
+
 Value int_array(std::vector<std::int64_t> const& v, alloc_t& a) {
     Value arr(rapidjson::kArrayType);
     for (auto i : v) arr.PushBack(Value(i), a);
@@ -258,6 +265,7 @@ Value enc_service(service_config const& s, alloc_t& a) {
     b.opt_num("shm_size", s.shm_size);
     if (s.post_start) b.always("post_start", enc_hook(*s.post_start, a));
     if (s.pre_stop) b.always("pre_stop", enc_hook(*s.pre_stop, a));
+    b.list("depends_on", s.depends_on, enc_dependency);
     return b.done();
 }
 

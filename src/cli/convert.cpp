@@ -74,6 +74,7 @@ result<std::string> render_manifests(api::stack const& hub, convert_options cons
     mapping::mapping_options mo;
     mo.published_type = options.service_type == "NodePort" ? mapping::published_service_type::node_port
                                                            : mapping::published_service_type::load_balancer;
+    if (!options.wait_image.empty()) mo.wait_image = options.wait_image;
     auto fill = [&read](auto const& top, std::map<std::string, std::string>& contents) {
         for (auto const& [key, obj] : top) {
             if (obj.external.external || obj.file.empty()) continue;
@@ -223,6 +224,9 @@ CLI::App* add_convert_command(CLI::App& app, convert_options& options) {
                     "with -o manifests: type of the <service>-published Services")
         ->check(CLI::IsMember({"LoadBalancer", "NodePort"}))
         ->capture_default_str();
+    cmd->add_option("--wait-image", options.wait_image,
+                    "with -o manifests: image of the init containers that wait for depends_on "
+                    "(default busybox:1.36)");
     cmd->add_option("--profile", options.profiles,
                     "Activate a Compose profile (repeatable; \"*\" activates all). Services with "
                     "profiles deploy only when one of theirs is active");

@@ -162,8 +162,6 @@ void warn_uncarried(compose::service const& s, std::string const& p, context& ct
     char const* no_k8s = "has no Kubernetes equivalent; ignored";
     w(s.build.has_value(), "build", "ignored: the image is pulled, never built on the cluster");
     w(!s.container_name.empty(), "container_name", "ignored: pod names are generated");
-    w(!s.depends_on.empty(), "depends_on",
-      "ignored: services start in any order on Kubernetes (use health checks)");
     w(!s.devices.empty(), "devices", no_k8s);
     w(!s.dns.empty() || !s.dns_opt.empty() || !s.dns_search.empty(), "dns", no_k8s);
     w(!s.env_file.empty(), "env_file",
@@ -274,6 +272,14 @@ void pod_settings(compose::service const& s, api::service_config& out, std::stri
     out.shm_size = s.shm_size;
     out.post_start = hook(s.post_start, p + ".post_start", ctx);
     out.pre_stop = hook(s.pre_stop, p + ".pre_stop", ctx);
+    for (auto const& d : s.depends_on) {
+        out.depends_on.push_back({d.service, d.condition, d.required, d.restart});
+        if (d.restart) {
+            ctx.warn(p + ".depends_on." + d.service + ".restart",
+                     "ignored: Kubernetes does not restart a service when its dependency is "
+                     "updated (the wait applies when its pods start)");
+        }
+    }
 }
 
 result<void> deploy(compose::service const& s, api::service_config& out, std::string const& p,

@@ -131,6 +131,9 @@ compose::service service(api::service_config const& s) {
     out.shm_size = s.shm_size;
     if (s.post_start) out.post_start.push_back(compose::lifecycle_hook{s.post_start->command, {}, false, {}, {}});
     if (s.pre_stop) out.pre_stop.push_back(compose::lifecycle_hook{s.pre_stop->command, {}, false, {}, {}});
+    for (auto const& d : s.depends_on) {
+        out.depends_on.push_back({d.service, d.condition, d.restart, d.required});
+    }
     if (!s.pull_policy.empty()) out.extensions["x-pull-policy"] = compose::node::make_scalar(s.pull_policy);
     if (!s.pull_secret.empty()) out.extensions["x-pull-secret"] = compose::node::make_scalar(s.pull_secret);
     if (!s.internal_service_type.empty()) {

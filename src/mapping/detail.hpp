@@ -104,6 +104,12 @@ struct volume_plan {
 // Kubernetes protocol ("TCP", "UDP", "SCTP") for a compose protocol; fails on others.
 [[nodiscard]] result<std::string> k8s_protocol(std::string_view compose, std::string const& path);
 
+// ---- depends.cpp ----------------------------------------------------------------------------
+// spec.initContainers that wait for the service's depends_on (an empty array when none).
+[[nodiscard]] result<value> wait_containers(service_ctx const& ctx, alloc_t& a);
+// Fails (invalid, at the first service on a cycle) when depends_on has a cycle.
+[[nodiscard]] result<void> check_dependency_cycles(api::stack const& stack);
+
 // ---- pod.cpp --------------------------------------------------------------------------------
 // spec.template of the workload.
 [[nodiscard]] result<value> pod_template(service_ctx const& ctx, volume_plan const& plan,

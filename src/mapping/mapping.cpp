@@ -96,6 +96,7 @@ result<mapping_result> map_stack(api::stack const& stack, mapping_options const&
         OP_TRY(auto files, detail::file_objects(stack, options, warnings, secret));
         for (auto& f : files) objects.push_back(std::move(f));
     }
+    OP_RETURN_IF_ERROR(detail::check_dependency_cycles(stack));
     std::set<std::string> names;
     for (std::size_t i = 0; i < stack.spec.services.size(); ++i) {
         auto const& svc = stack.spec.services[i];
@@ -141,7 +142,6 @@ std::vector<ignored_key> const& ignored_compose_keys() {
         {"cgroup_parent", "not supported by Kubernetes"},
         {"container_name", "pods are named by their workload"},
         {"credential_spec", "Windows-only; not supported"},
-        {"depends_on", "Kubernetes starts all pods together; use readiness probes"},
         {"deploy.endpoint_mode", "every service gets a headless Service"},
         {"deploy.placement.preferences", "not supported"},
         {"deploy.restart_policy.delay", "Kubernetes uses its own back-off"},

@@ -88,6 +88,8 @@ result<value> pod_template(service_ctx const& ctx, volume_plan const& plan, allo
     value containers(rapidjson::kArrayType);
     containers.PushBack(std::move(main), a);
     put(spec, "containers", std::move(containers), a);
+    OP_TRY(auto waits, wait_containers(ctx, a));
+    if (!waits.Empty()) put(spec, "initContainers", std::move(waits), a);
     if (!plan.volumes.empty()) {
         value vols(rapidjson::kArrayType);
         for (auto const& v : plan.volumes) vols.PushBack(render_volume(v, a), a);

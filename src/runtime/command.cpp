@@ -20,6 +20,9 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
     cmd->add_option("--workers", o.workers, "concurrent reconcile workers")->check(CLI::Range(1, 256))->capture_default_str();
     cmd->add_option("--default-service-type", o.default_service_type, "type of <service>-published Services")
         ->check(CLI::IsMember({"LoadBalancer", "NodePort"}))->capture_default_str();
+    cmd->add_option("--wait-image", o.wait_image,
+                    "image of the init containers that wait for depends_on (needs sh, nc, nslookup)")
+        ->capture_default_str();
     cmd->add_option("--impersonation", o.impersonation,
                     "write children as the stack's signed owner, or (none) as the operator's own account")
         ->check(CLI::IsMember({"owner", "none"}))->capture_default_str();

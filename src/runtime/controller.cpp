@@ -28,6 +28,7 @@ mapping::mapping_options mapping_options_from(run_options const& o) {
     mapping::mapping_options m;
     m.published_type = o.default_service_type == "NodePort" ? mapping::published_service_type::node_port
                                                             : mapping::published_service_type::load_balancer;
+    m.wait_image = o.wait_image;
     return m;
 }
 

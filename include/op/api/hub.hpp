@@ -187,6 +187,17 @@ struct lifecycle_hook {
     friend bool operator==(lifecycle_hook const&, lifecycle_hook const&) = default;
 };
 
+// [additive] One entry of Compose `depends_on`: the workload waits (init containers) for it.
+// JSON {service, condition, required (written only when false), restart (only when true)}.
+struct dependency {
+    std::string service;
+    std::string condition = "service_started";  // service_healthy, service_completed_successfully
+    bool required = true;
+    bool restart = false;
+
+    friend bool operator==(dependency const&, dependency const&) = default;
+};
+
 // ServiceConfig. Empty strings / empty containers / false mean "absent" (all omitempty).
 struct service_config {
     std::string name;
@@ -228,6 +239,7 @@ struct service_config {
     std::optional<std::int64_t> shm_size;        // bytes: a memory emptyDir at /dev/shm
     std::optional<lifecycle_hook> post_start;    // JSON "post_start": {command}
     std::optional<lifecycle_hook> pre_stop;      // JSON "pre_stop": {command}
+    std::vector<dependency> depends_on;          // file order
 
     friend bool operator==(service_config const&, service_config const&) = default;
 };

@@ -31,6 +31,7 @@ struct convert_options {
     std::string output = "yaml";          // yaml | json | manifests (the objects, not the Stack)
     std::string service_type = "LoadBalancer";  // -o manifests: LoadBalancer | NodePort
     std::vector<std::string> profiles;          // --profile, repeatable; "*" = all
+    std::string wait_image;                     // -o manifests: depends_on wait image (default: mapping's)
 };
 
 struct rendered {

@@ -30,6 +30,12 @@ struct mapping_options {
     // becomes a Secret/ConfigMap owned by the stack; without it, the object must already exist.
     std::map<std::string, std::string> secret_contents;
     std::map<std::string, std::string> config_contents;
+
+    // Image of the init containers that wait for a service's `depends_on` (it needs `sh`, `nc`
+    // and `nslookup`, as busybox has; `run --wait-image`).
+    std::string wait_image = "busybox:1.36";
+    // How long a `required: false` dependency is waited for before the pod starts anyway.
+    int optional_wait_seconds = 60;
 };
 
 }  // namespace op::mapping

@@ -22,6 +22,7 @@ struct run_options {
     std::string operator_namespace;  // Secrets and the Lease live here (default: $POD_NAMESPACE or compose-operator)
     int workers = 4;
     std::string default_service_type = "LoadBalancer";  // or NodePort
+    std::string wait_image = "busybox:1.36";            // init containers waiting for depends_on
     std::string impersonation = "owner";                 // or none
     bool leader_elect = false;
     std::chrono::milliseconds lease_duration{15'000};

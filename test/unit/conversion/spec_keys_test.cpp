@@ -138,3 +138,35 @@ TEST_CASE("profiles: a v1beta1 stack deploys only services without profiles", "[
     // and reads back byte-identical as v1beta1
     CHECK(v1beta1::from_hub(hub->stack).compose_file == s.compose_file);
 }
+
+TEST_CASE("depends_on long form is carried with condition, required and restart",
+          "[unit][conversion]") {
+    auto r = spec_from(R"(services:
+  web:
+    image: nginx
+    depends_on:
+      db: {condition: service_healthy, restart: true}
+      cache: {condition: service_started, required: false}
+      migrate: {condition: service_completed_successfully}
+  db: {image: postgres}
+  cache: {image: redis}
+  migrate: {image: app, depends_on: [db]}
+)");
+    auto const* web = api::find_service(r.spec, "web");
+    REQUIRE(web != nullptr);
+    std::vector<api::dependency> const want{{"db", "service_healthy", true, true},
+                                            {"cache", "service_started", false, false},
+                                            {"migrate", "service_completed_successfully", true, false}};
+    CHECK(web->depends_on == want);
+    CHECK(api::find_service(r.spec, "migrate")->depends_on ==
+          std::vector<api::dependency>{{"db", "service_started", true, false}});
+    CHECK(has_warning(r.warnings, "services.web.depends_on.db.restart", "does not restart"));
+    CHECK_FALSE(has_warning(r.warnings, "services.web.depends_on"));
+    rapidjson::Document d;
+    auto v = api::encode_spec(r.spec, d.GetAllocator());
+    CHECK(json::dump(v["services"][3]["depends_on"]) ==
+          R"([{"service":"db","condition":"service_healthy","restart":true},)"
+          R"({"service":"cache","condition":"service_started","required":false},)"
+          R"({"service":"migrate","condition":"service_completed_successfully"}])");
+    check_round_trips(r.spec);
+}

@@ -84,3 +84,65 @@ TEST_CASE("max_replicas_per_node: 1 is a required pod anti-affinity, more is a w
     CHECK(at(pod_spec(two, "web"), "/affinity") == "<absent>");
     CHECK(has_warning(two, "max_replicas_per_node: Kubernetes cannot cap"));
 }
+
+TEST_CASE("depends_on -> init containers that wait for each dependency", "[unit][pod]") {
+    auto db = make_service("db", "postgres");
+    db.ports = {{"", 5432, 0, "tcp"}};
+    db.healthcheck = api::health_check{{"CMD", "pg_isready"}, {}, {}, {}, {}};
+    auto cache = make_service("cache", "redis");  // no port, no healthcheck
+    auto job = make_service("migrate", "app");
+    auto web = make_service("web");
+    web.depends_on = {{"db", "service_started", true, false},
+                      {"db", "service_healthy", true, false},
+                      {"cache", "service_healthy", false, false},
+                      {"migrate", "service_completed_successfully", true, false}};
+    auto r = map_ok(make_stack({db, cache, job, web}));
+    auto const& init = pod_spec(r, "web")["initContainers"];
+    REQUIRE(init.Size() == 4);
+    auto args = [&](rapidjson::SizeType i) {
+        std::string out;
+        auto const& cmd = init[i]["command"];
+        for (rapidjson::SizeType k = 3; k < cmd.Size(); ++k) out += std::string(cmd[k].GetString()) + "|";
+        return out;
+    };
+    CHECK(std::string(init[0]["name"].GetString()) == "wait-for-db");
+    CHECK(std::string(init[0]["image"].GetString()) == "busybox:1.36");
+    CHECK(std::string(init[0]["command"][0].GetString()) == "sh");
+    CHECK(args(0) == "wait|db|5432|0|");  // started: TCP to its first port
+    CHECK(args(1) == "wait|db||0|");      // healthy: its headless name resolves (ready pods only)
+    CHECK(args(2) == "wait|cache||60|");  // no port: DNS; required: false: bounded
+    CHECK(args(3) == "wait|migrate||0|");
+    CHECK(has_warning(r, "spec.services[3].depends_on[2]: service \"cache\" has no healthcheck"));
+    CHECK(has_warning(r, "spec.services[3].depends_on[3]: Kubernetes restarts"));
+    CHECK(at(pod_spec(r, "db"), "/initContainers") == "<absent>");
+
+    mapping_options o;
+    o.wait_image = "registry.example/tools/wait:1";
+    auto custom = map_ok(make_stack({db, cache, job, web}), o);
+    CHECK(std::string(pod_spec(custom, "web")["initContainers"][0]["image"].GetString()) ==
+          "registry.example/tools/wait:1");
+}
+
+TEST_CASE("depends_on: ClusterIP dependencies are checked by TCP; errors have paths",
+          "[unit][pod]") {
+    auto api_svc = make_service("api");
+    api_svc.internal_ports = {{8080, "TCP"}};
+    api_svc.healthcheck = api::health_check{{"CMD", "true"}, {}, {}, {}, {}};
+    auto web = make_service("web");
+    web.depends_on = {{"api", "service_healthy", true, false}};
+    auto r = map_ok(make_stack({api_svc, web}));
+    auto const& cmd = pod_spec(r, "web")["initContainers"][0]["command"];
+    CHECK(std::string(cmd[5].GetString()) == "8080");
+
+    web.depends_on = {{"nope", "service_started", true, false}};
+    CHECK(map_err(make_stack({web})).field_path == "spec.services[0].depends_on[0].service");
+    web.depends_on = {{"api", "service_done", true, false}};
+    CHECK(map_err(make_stack({api_svc, web})).field_path == "spec.services[1].depends_on[0].condition");
+
+    auto a = make_service("a");
+    auto b = make_service("b");
+    a.depends_on = {{"b", "service_started", true, false}};
+    b.depends_on = {{"a", "service_started", true, false}};
+    auto cyc = map_err(make_stack({a, b}));
+    CHECK(cyc.message.find("dependency cycle: a -> b -> a") != std::string::npos);
+}
