@@ -33,7 +33,10 @@ result<kube::config> load_config(run_options const& o) {
     kube::kubeconfig_options ko{o.kubeconfig, env("KUBECONFIG"), env("HOME"), o.context};
     auto cfg = kube::load_kubeconfig(ko);
     if (!cfg && o.kubeconfig.empty() && ko.kubeconfig_env.empty()) {
-        auto in = kube::in_cluster_config(sa_root);
+        // COMPOSE_OPERATOR_SERVICEACCOUNT_DIR stands in for the mounted account (tests run the
+        // in-cluster path out of a cluster with a token file and CA in a temporary folder).
+        auto root = env("COMPOSE_OPERATOR_SERVICEACCOUNT_DIR");
+        auto in = kube::in_cluster_config(root.empty() ? sa_root : root);
         if (in) return in;
         return invalid(fmt::format("no kubeconfig ({}) and not in a cluster ({}); pass --kubeconfig",
                                    cfg.error().what(), in.error().what()));
