@@ -89,11 +89,7 @@ void informer::set_rv(std::string rv) {
 void informer::dispatch(delta const& d) {
     for (auto const& h : handlers_) {
         try {
-            switch (d.type) {
-                case delta_type::added: if (h.on_add) h.on_add(d.obj); break;
-                case delta_type::updated: if (h.on_update) h.on_update(d.old, d.obj); break;
-                case delta_type::deleted: if (h.on_delete) h.on_delete(d.obj); break;
-            }
+            if (h) h(d);
         } catch (std::exception const& e) {
             log::error("informer handler threw", {{"resource", res_.plural}, {"error", e.what()}});
         }
@@ -222,31 +218,8 @@ net::awaitable<void> informer::resync_loop() {
         co_await resync_timer_.async_wait(use_tuple);
         if (stopping_) break;
         if (!synced_) continue;
-        for (auto const& o : store_.list()) dispatch(delta{delta_type::updated, o, o});
+        for (auto const& o : store_.list()) dispatch(delta{delta_type::resync, o, o});
     }
-}
-
-event_handler enqueue_self(workqueue& q) {
-    auto key = [&q](object const& o) { q.add(key_of(*o).str()); };
-    return {key, [key](object const&, object const& n) { key(n); }, key};
-}
-
-event_handler enqueue_controller(workqueue& q, std::string owner_kind) {
-    auto key = [&q, owner_kind](object const& o) {
-        auto const* meta = json::find(*o, "metadata");
-        auto const* refs = meta ? json::find(*meta, "ownerReferences") : nullptr;
-        if (!refs || !refs->IsArray()) return;
-        for (auto const& r : refs->GetArray()) {
-            auto const* c = json::find(r, "controller");
-            auto const* kind = json::find(r, "kind");
-            auto const* name = json::find(r, "name");
-            if (!c || !c->IsBool() || !c->GetBool() || !kind || !kind->IsString() || !name ||
-                !name->IsString() || owner_kind != kind->GetString())
-                continue;
-            q.add(object_key{std::string(meta_string(*o, "namespace")), name->GetString()}.str());
-        }
-    };
-    return {key, [key](object const& old, object const& n) { key(old); key(n); }, key};
 }
 
 }  // namespace op::kube

@@ -18,6 +18,19 @@ std::string_view str(rapidjson::Value const* v) {
     return {v->GetString(), v->GetStringLength()};
 }
 
+// True when the stack's status has Stalled=True.
+bool is_stalled(rapidjson::Value const& stack) {
+    auto const* status = json::find(stack, "status");
+    auto const* conds = status ? json::find(*status, "conditions") : nullptr;
+    if (!conds || !conds->IsArray()) return false;
+    for (auto const& c : conds->GetArray()) {
+        if (str(json::find(c, "type")) == api::condition_stalled) {
+            return str(json::find(c, "status")) == "True";
+        }
+    }
+    return false;
+}
+
 }  // namespace
 
 std::optional<std::string> controlling_stack(rapidjson::Value const& obj) {
@@ -47,7 +60,14 @@ std::optional<std::string> owner_stack_key(rapidjson::Value const& child) {
 
 void event_handlers::on_stack(kube::delta const& d) {
     if (!d.obj || same_version(d)) return;
-    queue_.add(kube::key_of(*d.obj).str());
+    auto key = kube::key_of(*d.obj).str();
+    // A resync re-evaluates every stack; Stalled ones go through the rate limiter so a resync of
+    // many stalled stacks is spread out instead of bursting writes at the API server.
+    if (d.type == kube::delta_type::resync && is_stalled(*d.obj)) {
+        queue_.add_rate_limited(key);
+    } else {
+        queue_.add(key);
+    }
 }
 
 void event_handlers::on_child(kube::delta const& d) {

@@ -87,28 +87,4 @@ void kube_event_recorder::record(kube::object const& stack, event_type type,
                      std::string(reason), "Reconcile", std::string(message));
 }
 
-kube::event_handler stack_event_handler(event_handlers& h) {
-    kube::event_handler out;
-    out.on_add = [&h](kube::object const& o) { h.on_stack({kube::delta_type::added, o, nullptr}); };
-    out.on_update = [&h](kube::object const& old_obj, kube::object const& new_obj) {
-        h.on_stack({kube::delta_type::updated, new_obj, old_obj});
-    };
-    out.on_delete = [&h](kube::object const& o) {
-        h.on_stack({kube::delta_type::deleted, o, nullptr});
-    };
-    return out;
-}
-
-kube::event_handler child_event_handler(event_handlers& h) {
-    kube::event_handler out;
-    out.on_add = [&h](kube::object const& o) { h.on_child({kube::delta_type::added, o, nullptr}); };
-    out.on_update = [&h](kube::object const& old_obj, kube::object const& new_obj) {
-        h.on_child({kube::delta_type::updated, new_obj, old_obj});
-    };
-    out.on_delete = [&h](kube::object const& o) {
-        h.on_child({kube::delta_type::deleted, o, nullptr});
-    };
-    return out;
-}
-
 }  // namespace op::reconcile

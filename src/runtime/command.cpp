@@ -54,6 +54,9 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
                                   "seconds a graceful stop may take (15)");
     cmd->add_option_function<int>("--forbidden-retry", [&o](int s) { o.forbidden_retry = std::chrono::seconds(s); },
                                   "seconds before a stack stalled on missing RBAC rights is retried (300)");
+    cmd->add_option_function<int>("--resync-period", [&o](int s) { o.resync_period = std::chrono::seconds(s); },
+                                  "seconds between re-evaluations of every stack (600); Stalled ones are rate-limited")
+        ->check(CLI::Range(1, 86400));
     cmd->add_option("--log-level", o.log_level, "debug, info, warn or error")
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
     cmd->add_option("--log-format", o.log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();

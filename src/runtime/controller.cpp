@@ -79,9 +79,9 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
       }) {
     kube::informer_options stack_opts;
     stack_opts.ns = o.watch_namespace;
-    stack_opts.resync_period = std::chrono::minutes(10);
+    stack_opts.resync_period = o.resync_period;
     stacks_ = std::make_unique<kube::informer>(c, reconcile::stack_resource(), stack_opts);
-    stacks_->add_handler(reconcile::stack_event_handler(handlers_));
+    stacks_->add_handler([this](kube::delta const& d) { handlers_.on_stack(d); });
 
     std::map<reconcile::child_kind, kube::store const*> stores;
     for (auto kind : reconcile::all_child_kinds) {
@@ -90,7 +90,7 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
         child_opts.label_selector =
             fmt::format("{}={}", mapping::label_managed_by, mapping::managed_by_value);
         auto inf = std::make_unique<kube::informer>(c, reconcile::resource_of(kind), child_opts);
-        inf->add_handler(reconcile::child_event_handler(handlers_));
+        inf->add_handler([this](kube::delta const& d) { handlers_.on_child(d); });
         stores.emplace(kind, &inf->cache());
         children_.emplace(kind, std::move(inf));
     }

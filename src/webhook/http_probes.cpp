@@ -64,8 +64,9 @@ struct probe_server::impl {
 
     net::awaitable<void> session(std::shared_ptr<plain_conn> c) {
         try {
-            auto h = [this](std::string_view m, std::string_view t, std::string_view) {
-                return handle(m, t);
+            auto h = [this](std::string_view m, std::string_view t,
+                            std::string_view) -> net::awaitable<http_reply> {
+                co_return handle(m, t);  // cheap and non-blocking: runs on the I/O thread
             };
             detail::session_limits lim{1024, 8192, opts.read_timeout, opts.read_timeout, "GET"};
             co_await detail::serve_requests(c->stream, *c, lim, draining, h);

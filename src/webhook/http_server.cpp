@@ -13,7 +13,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include <algorithm>
+#include <optional>
 
 #include <thread>
 #include <vector>
@@ -55,7 +60,13 @@ struct server::impl {
     std::atomic<bool> running{false};
     std::uint16_t bound_port = 0;
     std::vector<std::thread> threads;
+    // Declared after ioc: destroyed (joined) first, so no handler outlives the context it
+    // posts its answer to.
+    net::thread_pool pool{static_cast<std::size_t>(std::max(1, opts.handler_threads))};
+    std::atomic<std::size_t> pooled_in_flight{0};
     gauge& open_gauge;
+    counter& pool_rejected;
+    counter& pool_deadline;
     counter& rejected;
     counter& evicted;
     counter& handshake_failures;
@@ -67,6 +78,10 @@ struct server::impl {
           routes(std::move(h), m, json::limits{opts.body_limit, opts.json_max_depth}),
           tls(opts.cert_dir / opts.cert_name, opts.cert_dir / opts.key_name),
           open_gauge(m.get_gauge("webhook_connections_open", "Open webhook connections.")),
+          pool_rejected(m.get_counter("webhook_handler_rejected_total",
+                                      "Requests answered 503 because handler_queue requests were in flight.")),
+          pool_deadline(m.get_counter("webhook_handler_deadline_exceeded_total",
+                                      "Requests answered 504 because their handler overran handler_deadline.")),
           rejected(m.get_counter("webhook_connections_rejected_total",
                                  "Connections refused because the connection limit was reached.")),
           evicted(m.get_counter("webhook_connections_evicted_total",
@@ -80,6 +95,49 @@ struct server::impl {
         return {opts.body_limit, opts.header_limit, opts.read_timeout, opts.write_timeout, "POST"};
     }
 
+    bool pooled(std::string_view target) const {
+        auto path = target_path(target);
+        return std::find(opts.pooled_paths.begin(), opts.pooled_paths.end(), path) !=
+               opts.pooled_paths.end();
+    }
+
+    // Runs the router on the pool; the session waits on a timer (on its strand) that the job
+    // cancels when its answer is in, or that fires at the deadline.
+    net::awaitable<http_reply> handle_pooled(std::string_view method, std::string_view target,
+                                             std::string_view body) {
+        if (pooled_in_flight.fetch_add(1) >= opts.handler_queue) {
+            pooled_in_flight.fetch_sub(1);
+            pool_rejected.inc();
+            co_return http_reply{503, status_body(503, "too many requests in flight; retry"),
+                                 "application/json", true};
+        }
+        struct state {
+            explicit state(net::any_io_executor ex) : timer(std::move(ex)) {}
+            net::steady_timer timer;
+            std::optional<http_reply> reply;
+        };
+        auto ex = co_await net::this_coro::executor;
+        auto st = std::make_shared<state>(ex);
+        st->timer.expires_after(opts.handler_deadline);
+        net::post(pool, [this, st, ex, m = std::string(method), t = std::string(target),
+                         b = std::string(body)]() mutable {
+            auto reply = routes.handle(m, t, b);  // never throws
+            pooled_in_flight.fetch_sub(1);
+            net::post(ex, [st, reply = std::move(reply)]() mutable {
+                st->reply = std::move(reply);
+                st->timer.cancel();
+            });
+        });
+        auto [ec] = co_await st->timer.async_wait(use_tuple);
+        (void)ec;  // cancelled: the answer is in; expired: the deadline passed
+        if (st->reply) co_return std::move(*st->reply);
+        pool_deadline.inc();
+        log::warn("webhook handler overran its deadline", {{"target", std::string(target)},
+                                                           {"deadline_ms", std::to_string(opts.handler_deadline.count())}});
+        co_return http_reply{504, status_body(504, "the webhook did not decide in time; retry"),
+                             "application/json", true};
+    }
+
     net::awaitable<void> session(std::shared_ptr<tls_conn> c) {
         auto& tcp_stream = beast::get_lowest_layer(c->stream);
         try {
@@ -89,8 +147,11 @@ struct server::impl {
                 handshake_failures.inc();
                 log::debug("TLS handshake failed", {{"error", ec.message()}});
             } else {
-                auto handle = [this](std::string_view m, std::string_view t, std::string_view b) {
-                    return routes.handle(m, t, b);
+                auto handle = [this](std::string_view m, std::string_view t,
+                                     std::string_view b) -> net::awaitable<http_reply> {
+                    if (!pooled(t)) co_return routes.handle(m, t, b);
+                    auto reply = co_await handle_pooled(m, t, b);
+                    co_return reply;
                 };
                 co_await detail::serve_requests(c->stream, *c, limits(), draining, handle);
                 if (tcp_stream.socket().is_open()) {
@@ -217,6 +278,7 @@ void server::stop(std::chrono::milliseconds deadline) {
     s.ioc.stop();
     for (auto& t : s.threads) t.join();
     s.threads.clear();
+    s.pool.join();  // handlers still running finish (their answers go nowhere)
     log::info("webhook server stopped");
 }
 

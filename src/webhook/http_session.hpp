@@ -31,7 +31,8 @@ struct session_limits {
 };
 
 // Serves requests on `stream` until the peer closes, an error or timeout occurs, a request asks
-// to close, or `draining` is set. `handle(method, target, body)` returns the reply.
+// to close, or `draining` is set. `co_await handle(method, target, body)` gives the reply (the
+// views stay valid until it completes).
 template <class Stream, class Handler>
 net::awaitable<void> serve_requests(Stream& stream, conn& c, session_limits lim,
                                     std::atomic<bool> const& draining, Handler const& handle) {
@@ -65,8 +66,8 @@ net::awaitable<void> serve_requests(Stream& stream, conn& c, session_limits lim,
             co_return;  // closed, reset, timed out or cancelled
         } else {
             auto const& req = parser.get();
-            reply = handle(std::string_view(req.method_string()), std::string_view(req.target()),
-                           std::string_view(req.body()));
+            reply = co_await handle(std::string_view(req.method_string()),
+                                    std::string_view(req.target()), std::string_view(req.body()));
             close = !req.keep_alive();
         }
         http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};

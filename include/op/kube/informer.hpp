@@ -5,7 +5,7 @@
 // "too old resource version" means LIST again; failures back off exponentially with jitter
 // (800 ms doubling to 30 s). The store is updated before handlers run, handlers are called on the
 // informer's strand and must only enqueue keys; same-resourceVersion updates are dropped.
-// An optional resync re-delivers every cached object as an update.
+// An optional resync re-delivers every cached object as a delta of type resync.
 #include "op/kube/client.hpp"
 #include "op/kube/store.hpp"
 #include "op/kube/workqueue.hpp"
@@ -34,11 +34,8 @@ struct informer_options {
     std::function<double()> random01;  // jitter source; null: a seeded std::mt19937
 };
 
-struct event_handler {
-    std::function<void(object const&)> on_add;
-    std::function<void(object const& old_obj, object const& new_obj)> on_update;
-    std::function<void(object const&)> on_delete;
-};
+// Receives every delta the store applied (and resync deltas), on the informer's strand.
+using event_handler = std::function<void(delta const&)>;
 
 // Counters for tests and metrics.
 struct informer_stats {
@@ -102,10 +99,5 @@ private:
     std::string forced_rv_;
     informer_stats stats_;
 };
-
-// Handlers for controllers: enqueue the object's own key, or the key of its controlling owner
-// of `owner_kind` (ownerReferences with controller:true; objects without one are ignored).
-[[nodiscard]] event_handler enqueue_self(workqueue& q);
-[[nodiscard]] event_handler enqueue_controller(workqueue& q, std::string owner_kind);
 
 }  // namespace op::kube

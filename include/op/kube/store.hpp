@@ -14,7 +14,9 @@
 
 namespace op::kube {
 
-enum class delta_type { added, updated, deleted };
+// `resync`: no change; the informer's periodic resync re-delivers a cached object (obj == old) so
+// level-triggered controllers re-evaluate it (handlers must not drop it as a same-version update).
+enum class delta_type { added, updated, deleted, resync };
 
 // One change the store applied; `old` is null for added, `obj` is the last state for deleted.
 struct delta {

@@ -72,9 +72,4 @@ private:
     kube::event_recorder& recorder_;
 };
 
-// Informer handlers (kube::informer::add_handler) that feed event_handlers: one for the Stack
-// informer, one to register on every children informer.
-[[nodiscard]] kube::event_handler stack_event_handler(event_handlers& h);
-[[nodiscard]] kube::event_handler child_event_handler(event_handlers& h);
-
 }  // namespace op::reconcile

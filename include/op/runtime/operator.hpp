@@ -44,6 +44,7 @@ struct run_options {
     int burst = 100;
     std::chrono::seconds shutdown_timeout{15};
     std::chrono::seconds forbidden_retry{300};  // requeue of a stack stalled on 403
+    std::chrono::seconds resync_period{600};    // every stack re-evaluated (Stalled ones rate-limited)
     std::string log_level = "info";
     std::string log_format = "text";
 };

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace op::webhook {
 
@@ -44,6 +45,16 @@ struct server_options {
     std::chrono::milliseconds read_timeout = 30s;  // a whole request, and keep-alive idle time
     std::chrono::milliseconds write_timeout = 30s;
     std::chrono::milliseconds cert_poll_interval = 5s;
+    // Requests to these paths are handled on a pool of `handler_threads`, never on an I/O thread,
+    // so a slow validation cannot hold up /convert (which the API server needs on every read of
+    // a Stack and which stays on the I/O threads: pure CPU within the body limit). At most
+    // `handler_queue` such requests are in flight (more: HTTP 503 at once); one not answered within
+    // `handler_deadline` gets HTTP 504, before the API server's webhook timeout (5 s in
+    // manifests/50-webhooks.yaml) passes.
+    std::vector<std::string> pooled_paths{"/validate", "/mutate"};
+    int handler_threads = 2;
+    std::size_t handler_queue = 64;
+    std::chrono::milliseconds handler_deadline = 4s;
 };
 
 // An extra raw route (benchmarks, debugging): body in, reply out.

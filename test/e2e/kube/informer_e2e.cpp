@@ -72,11 +72,12 @@ void scenario_informer(env& e) {
     io.watch_timeout_min_s = 3;  // watches end often: resumption from the last RV is exercised
     op::kube::informer inf(e.admin, configmaps, io);
     counts c;
-    inf.add_handler({
-        [&](op::kube::object const& o) { std::lock_guard l(c.m); ++c.adds[op::kube::key_of(*o).str()]; },
-        [&](op::kube::object const&, op::kube::object const& o) {
-            std::lock_guard l(c.m); ++c.updates[op::kube::key_of(*o).str()]; },
-        [&](op::kube::object const& o) { std::lock_guard l(c.m); ++c.deletes[op::kube::key_of(*o).str()]; },
+    inf.add_handler([&](op::kube::delta const& d) {
+        std::lock_guard l(c.m);
+        auto key = op::kube::key_of(*d.obj).str();
+        if (d.type == op::kube::delta_type::added) ++c.adds[key];
+        if (d.type == op::kube::delta_type::updated) ++c.updates[key];
+        if (d.type == op::kube::delta_type::deleted) ++c.deletes[key];
     });
     t0 = std::chrono::steady_clock::now();
     inf.start();

@@ -114,9 +114,11 @@ TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothi
     informer inf(*c, cms, o);
     std::mutex m;
     std::vector<std::string> seen;
-    inf.add_handler({[&](object const& x) { std::lock_guard l(m); seen.push_back("add " + key_of(*x).str()); },
-                     [&](object const&, object const& x) { std::lock_guard l(m); seen.push_back("upd " + key_of(*x).str()); },
-                     [&](object const& x) { std::lock_guard l(m); seen.push_back("del " + key_of(*x).str()); }});
+    inf.add_handler([&](delta const& d) {
+        static constexpr char const* names[] = {"add ", "upd ", "del ", "resync "};
+        std::lock_guard l(m);
+        seen.push_back(names[static_cast<int>(d.type)] + key_of(*d.obj).str());
+    });
     inf.start();
     REQUIRE(inf.wait_for_sync(5s));
     auto deadline = std::chrono::steady_clock::now() + 10s;

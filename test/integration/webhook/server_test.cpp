@@ -6,7 +6,9 @@
 #include "stubs.hpp"
 
 #include <chrono>
+#include <future>
 #include <thread>
+#include <vector>
 
 using namespace op::webhook;
 using namespace op::webhook::test;
@@ -129,4 +131,76 @@ TEST_CASE("start fails without certificates", "[integration][webhook]") {
     auto r = srv.start();
     REQUIRE_FALSE(r);
     CHECK(r.error().message.find("tls.crt") != std::string::npos);
+}
+
+TEST_CASE("slow validations in flight do not hold up /convert", "[integration][webhook]") {
+    std::atomic<int> entered{0};
+    std::atomic<bool> release{false};
+    handlers h = stub_handlers();
+    h.validate = [&](admission_request const&) {
+        ++entered;
+        for (int i = 0; i < 300 && !release; ++i) std::this_thread::sleep_for(10ms);  // <= 3 s
+        return allowed();
+    };
+    auto opts = test_server::small_options();
+    opts.handler_threads = 4;
+    test_server s(std::move(h), opts);
+    // More slow validations than the server has I/O threads (2).
+    std::vector<std::future<unsigned>> slow;
+    for (int i = 0; i < 4; ++i) {
+        slow.push_back(std::async(std::launch::async, [&s, i] {
+            auto c = s.client();
+            return c.request("/validate", admission_review("slow-" + std::to_string(i), "web")).result_int();
+        }));
+    }
+    for (int i = 0; i < 500 && entered < 4; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(entered == 4);
+    auto c = s.client();
+    for (int i = 0; i < 5; ++i) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = c.request("/convert?timeout=10s", conversion_review("fast-" + std::to_string(i), 3));
+        auto took = std::chrono::steady_clock::now() - t0;
+        CHECK(res.result_int() == 200);
+        CHECK(took < 1s);  // before the pool: ~3 s, both I/O threads were blocked in validate
+    }
+    release = true;
+    for (auto& f : slow) CHECK(f.get() == 200);
+}
+
+TEST_CASE("a handler past its deadline gets 504, one past the queue limit 503", "[integration][webhook]") {
+    std::atomic<int> entered{0};
+    std::atomic<bool> release{false};
+    handlers h = stub_handlers();
+    h.validate = [&](admission_request const&) {
+        ++entered;
+        for (int i = 0; i < 500 && !release; ++i) std::this_thread::sleep_for(10ms);
+        return allowed();
+    };
+    auto opts = test_server::small_options();
+    opts.handler_threads = 1;
+    opts.handler_queue = 1;
+    opts.handler_deadline = 300ms;
+    test_server s(std::move(h), opts);
+    auto first = std::async(std::launch::async, [&s] {
+        auto c = s.client();
+        auto t0 = std::chrono::steady_clock::now();
+        auto code = c.request("/validate", admission_review("stuck", "web")).result_int();
+        return std::pair{code, std::chrono::steady_clock::now() - t0};
+    });
+    for (int i = 0; i < 500 && entered < 1; ++i) std::this_thread::sleep_for(10ms);
+    REQUIRE(entered == 1);
+    auto c = s.client();
+    CHECK(c.request("/validate", admission_review("second", "web")).result_int() == 503);
+    auto [code, took] = first.get();
+    CHECK(code == 504);
+    CHECK(took < 2s);
+    release = true;
+    // The pool frees up again once the stuck handler returns.
+    bool served = false;
+    for (int i = 0; i < 100 && !served; ++i) {
+        served = c.request("/validate", admission_review("later", "web")).result_int() == 200;
+        if (!served) std::this_thread::sleep_for(20ms);
+    }
+    CHECK(served);
+    CHECK(s.metrics.render().find("webhook_handler_deadline_exceeded_total 1") != std::string::npos);
 }

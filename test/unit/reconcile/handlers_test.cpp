@@ -58,3 +58,22 @@ TEST_CASE("handlers only enqueue keys; same-resourceVersion updates are skipped"
     h.on_child({kube::delta_type::added, child("apps/v1", "ReplicaSet", true), nullptr});
     CHECK(drain(q).empty());
 }
+
+TEST_CASE("a resync re-evaluates every stack, Stalled ones through the rate limiter", "[unit]") {
+    util::manual_clock clock;
+    kube::workqueue q(clock);
+    event_handlers h(q);
+    auto ok = parse(R"({"metadata":{"name":"ok","namespace":"ns","resourceVersion":"5"},)"
+                    R"("status":{"conditions":[{"type":"Stalled","status":"False"}]}})");
+    auto stalled = parse(R"({"metadata":{"name":"stuck","namespace":"ns","resourceVersion":"7"},)"
+                         R"("status":{"conditions":[{"type":"Ready","status":"False"},)"
+                         R"({"type":"Stalled","status":"True","reason":"NameConflict"}]}})");
+    h.on_stack({kube::delta_type::resync, ok, ok});
+    h.on_stack({kube::delta_type::resync, stalled, stalled});
+    CHECK(drain(q) == std::vector<std::string>{"ns/ok"});  // the Stalled one waits its backoff
+    clock.advance(std::chrono::seconds(1));
+    CHECK(drain(q) == std::vector<std::string>{"ns/stuck"});
+    // A same-version update is still no reason to reconcile.
+    h.on_stack({kube::delta_type::updated, stalled, stalled});
+    CHECK(drain(q).empty());
+}

@@ -8,21 +8,6 @@
 using namespace op;
 using namespace op::reconcile;
 
-TEST_CASE("informer handlers feed the workqueue through event_handlers", "[unit]") {
-    util::manual_clock clock;
-    kube::workqueue q(clock);
-    event_handlers h(q);
-    auto stack_h = stack_event_handler(h);
-    auto child_h = child_event_handler(h);
-    stack_h.on_add(testing::parse(R"({"metadata":{"name":"app","namespace":"ns"}})"));
-    child_h.on_delete(testing::parse(
-        R"({"metadata":{"name":"web","namespace":"other","ownerReferences":[{"apiVersion":)"
-        R"("compose.docker.com/v1beta2","kind":"Stack","name":"s2","uid":"u","controller":true}]}})"));
-    CHECK(q.try_get() == std::optional<std::string>("ns/app"));
-    CHECK(q.try_get() == std::optional<std::string>("other/s2"));
-    CHECK_FALSE(q.try_get());
-}
-
 TEST_CASE("store_cache lists labelled children of one namespace", "[unit]") {
     kube::store stacks, deployments;
     auto mk = [](char const* name, char const* ns, char const* stack) {

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Issue 12: the Stack resync re-evaluates stacks, so one Stalled on a NameConflict recovers once
+# the other object is gone (no event reports that deletion: the children informers only watch
+# objects labelled as ours). The conflict is made while another identity holds the Lease: the
+# webhook (which serves on every replica) admits the stack before the conflicting Deployment
+# exists, and nothing reconciles until the Lease is released. About 30 s.
+source "$(dirname "$0")/../lib/common.sh"
+new_namespace resync
+LEASE_NS=compose-operator
+kubectl get namespace "$LEASE_NS" >/dev/null 2>&1 || kubectl create namespace "$LEASE_NS" >/dev/null
+cleanup() {
+    kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null 2>&1 || true
+    operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
+    kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+operator stop >/dev/null
+now=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
+kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null
+kubectl -n "$LEASE_NS" create -f - >/dev/null <<YAML
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: compose-operator}
+spec: {holderIdentity: e2e-someone-else, leaseDurationSeconds: 3600, acquireTime: "$now", renewTime: "$now"}
+YAML
+operator start --leader-elect --resync-period 4 >/dev/null
+
+cat > /tmp/e2e-resync.$$ <<YAML
+apiVersion: compose.docker.com/v1beta2
+kind: Stack
+metadata: {name: app}
+spec:
+  services:
+  - {name: web, image: nginx}
+YAML
+check "the stack is admitted while no Deployment web exists" kubectl -n "$NS" apply -f /tmp/e2e-resync.$$
+rm -f /tmp/e2e-resync.$$
+kubectl -n "$NS" create deployment web --image=busybox >/dev/null
+check "nothing reconciles while another identity holds the Lease" \
+    bash -c "[ -z \"\$(kubectl -n $NS get stack app -o jsonpath='{.status.conditions}')\" ]"
+kubectl -n "$LEASE_NS" delete lease compose-operator >/dev/null
+
+reason() { kubectl -n "$NS" get stack app -o jsonpath='{.status.conditions[?(@.type=="Stalled")].reason}'; }
+stalled_on_conflict() { [ "$(reason)" = NameConflict ]; }
+eventually 90 "after taking the Lease the stack is Stalled on a NameConflict" stalled_on_conflict
+msg=$(kubectl -n "$NS" get stack app -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
+check "the message names the Deployment ($msg)" contains "$msg" "Deployment" "web"
+check "the foreign Deployment was left alone" \
+    [ "$(kubectl -n "$NS" get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" = busybox ]
+
+kubectl -n "$NS" delete deployment web --wait=true >/dev/null
+ours() { [ "$(kubectl -n "$NS" get deploy web -o jsonpath='{.metadata.labels.com\.docker\.stack\.namespace}')" = app ]; }
+eventually 60 "a resync re-evaluates the Stalled stack: it creates its own Deployment web" ours
+eventually 60 "and the stack becomes Ready" kubectl -n "$NS" wait --for=condition=Ready stack/app --timeout=2s
+check "Stalled is no longer True" bash -c "[ \"\$(kubectl -n $NS get stack app -o jsonpath='{.status.conditions[?(@.type==\"Stalled\")].status}')\" != True ]"
+finish
