@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
-#include <future>
 #include <set>
 
 namespace op::admission {
@@ -108,26 +107,6 @@ void check_names(api::stack const& hub, path_style const& paths, std::vector<std
     }
 }
 
-// Looks up every object at once (a few at a time), so a stack of N services costs about one
-// round trip rather than N, and returns the answers in the objects' order.
-std::vector<std::optional<existing_object>> lookup_all(std::vector<mapping::k8s_object const*> const& objs,
-                                                       std::string const& ns, object_lookup const& lookup) {
-    constexpr std::size_t in_flight = 16;
-    std::vector<std::optional<existing_object>> out(objs.size());
-    for (std::size_t from = 0; from < objs.size(); from += in_flight) {
-        std::size_t const to = std::min(objs.size(), from + in_flight);
-        std::vector<std::future<std::optional<existing_object>>> pending;
-        for (std::size_t i = from + 1; i < to; ++i) {
-            pending.push_back(std::async(std::launch::async, [&lookup, &ns, o = objs[i]] {
-                return lookup(o->kind, ns, o->name);
-            }));
-        }
-        out[from] = lookup(objs[from]->kind, ns, objs[from]->name);  // this thread takes one
-        for (std::size_t i = from + 1; i < to; ++i) out[i] = pending[i - from - 1].get();
-    }
-    return out;
-}
-
 void check_collisions(api::stack const& hub, mapping::mapping_result const& desired,
                       object_lookup const& lookup, std::vector<std::string>& errors) {
     std::vector<mapping::k8s_object const*> named;
@@ -137,10 +116,9 @@ void check_collisions(api::stack const& hub, mapping::mapping_result const& desi
             named.push_back(&obj);
         }
     }
-    auto const answers = lookup_all(named, hub.metadata.namespace_, lookup);
-    for (std::size_t i = 0; i < named.size(); ++i) {
-        auto const& obj = *named[i];
-        auto const& found = answers[i];
+    for (auto const* named_obj : named) {
+        auto const& obj = *named_obj;
+        auto const found = lookup(obj.kind, hub.metadata.namespace_, obj.name);  // a cache read
         if (!found) continue;
         auto owner = found->labels.find(std::string(mapping::label_stack_namespace));
         if (owner == found->labels.end()) {

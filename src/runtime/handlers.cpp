@@ -10,13 +10,6 @@
 namespace op::runtime {
 namespace {
 
-kube::resource resource_for_kind(std::string_view kind) {
-    if (kind == "Service") return {"", "v1", "services", true};
-    if (kind == "Deployment") return {"apps", "v1", "deployments", true};
-    if (kind == "StatefulSet") return {"apps", "v1", "statefulsets", true};
-    return {"apps", "v1", "daemonsets", true};
-}
-
 bool is_stack(webhook::admission_request const& req) {
     return req.kind.group == api::group && req.kind.kind == api::kind;
 }
@@ -24,7 +17,7 @@ bool is_stack(webhook::admission_request const& req) {
 }  // namespace
 
 webhook::handlers make_handlers(webhook::hmac_key const& key, mapping::mapping_options const& mapping,
-                                kube::client* live) {
+                                admission::object_lookup lookup) {
     webhook::handlers h;
 
     h.convert = [](webhook::conversion_request const& req) -> webhook::conversion_result {
@@ -50,32 +43,7 @@ webhook::handlers make_handlers(webhook::hmac_key const& key, mapping::mapping_o
         return webhook::mutate_owner(req, key);
     };
 
-    admission::object_lookup lookup;
-    if (live != nullptr) {
-        lookup = [live](std::string_view kind, std::string_view ns, std::string_view name)
-            -> std::optional<admission::existing_object> {
-            auto obj = live->get(resource_for_kind(kind), std::string(ns), std::string(name));
-            if (!obj) {
-                if (obj.error().code != errc::not_found) {
-                    log::warn("collision lookup failed", {{"kind", std::string(kind)},
-                                                          {"name", std::string(name)},
-                                                          {"error", obj.error().what()}});
-                }
-                return std::nullopt;
-            }
-            admission::existing_object found;
-            auto const* meta = json::find(**obj, "metadata");
-            auto const* labels = meta != nullptr ? json::find(*meta, "labels") : nullptr;
-            if (labels != nullptr && labels->IsObject()) {
-                for (auto const& m : labels->GetObject()) {
-                    if (m.value.IsString()) found.labels.emplace(m.name.GetString(), m.value.GetString());
-                }
-            }
-            found.controller_uid = std::string(kube::controller_uid(**obj));
-            return found;
-        };
-    }
-    h.validate = [mapping, lookup](webhook::admission_request const& req) {
+    h.validate = [mapping, lookup = std::move(lookup)](webhook::admission_request const& req) {
         if (!is_stack(req) || (req.operation != "CREATE" && req.operation != "UPDATE") ||
             req.sub_resource == "status") {
             return webhook::allowed();

@@ -1,6 +1,7 @@
 #include "op/runtime/operator.hpp"
 
 #include "controller.hpp"
+#include "lookups.hpp"
 #include "op/kube/config.hpp"
 #include "op/kube/io_runner.hpp"
 #include "op/kube/leader_election.hpp"
@@ -88,10 +89,12 @@ int run(run_options const& o) {
     auto client = kube::client::create(ioc, *cfg);
     if (!client) return fail("cannot build the Kubernetes client", client.error());
     auto& c = **client;
-    // The admission webhook's collision lookups get a client (and rate limiter) of their own:
-    // sharing the reconciler's would queue each `kubectl apply` behind a busy reconcile.
+    // The admission webhook's collision caches (on every replica) get a client (and rate
+    // limiter) of their own: sharing the reconciler's would delay their relists behind a busy
+    // reconcile.
     auto lookup_client = kube::client::create(ioc, *cfg);
     if (!lookup_client) return fail("cannot build the Kubernetes client", lookup_client.error());
+    collision_caches lookups(**lookup_client, o.watch_namespace);
 
     webhook::registry metrics;
     std::atomic<bool> webhook_up{false};
@@ -101,7 +104,9 @@ int run(run_options const& o) {
     webhook::probe_options po;
     po.address = o.probe_address;
     po.port = static_cast<std::uint16_t>(o.probe_port);
-    webhook::probe_server probes(po, metrics, [&] { return webhook_up.load() && (!leading.load() || ready_controller.load()); });
+    webhook::probe_server probes(po, metrics, [&] {
+        return webhook_up.load() && lookups.synced() && (!leading.load() || ready_controller.load());
+    });
     if (auto r = probes.start(); !r) return fail("cannot serve probes", r.error());
 
     auto ca = ensure_serving_cert(c, o);
@@ -116,9 +121,10 @@ int run(run_options const& o) {
     so.cert_dir = o.cert_dir;
     so.body_limit = o.body_limit;
     so.threads = o.webhook_threads;
-    webhook::server server(so, make_handlers(*key, mo, lookup_client->get()), metrics);
+    webhook::server server(so, make_handlers(*key, mo, lookups.lookup()), metrics);
     if (auto r = server.start(); !r) return fail("cannot start the webhook server", r.error());
     webhook_up = true;
+    lookups.start();  // after the webhook: nothing here needs conversion, but keep rule 6's order
     log::info("webhook server listening", {{"address", fmt::format("{}:{}", o.webhook_address, server.port())}});
     if (o.manage_webhooks) {
         if (auto r = register_webhooks(c, o, *ca); !r) return fail("cannot register the webhooks", r.error());
@@ -216,6 +222,7 @@ int run(run_options const& o) {
     (void)was_leading;
     webhook_up = false;
     server.stop(std::chrono::seconds(5));
+    lookups.stop();  // after the server: its pooled handlers read these caches
     probes.stop();
     io.reset();
     watchdog.request_stop();

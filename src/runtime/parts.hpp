@@ -1,5 +1,6 @@
 #pragma once
 // Private pieces of the runtime module, one file each.
+#include "op/admission/validate.hpp"
 #include "op/kube/client.hpp"
 #include "op/mapping/options.hpp"
 #include "op/runtime/operator.hpp"
@@ -12,10 +13,11 @@
 namespace op::runtime {
 
 // handlers.cpp: the typed webhook handlers (no HTTP here; the webhook module is the transport).
-// `live` answers the validating webhook's collision lookups (GETs as the operator); may be null.
+// `lookup` answers the validating webhook's collision lookups from caches (collision_caches in
+// lookups.hpp; it must not block: validations run on the webhook's bounded pool); may be empty.
 [[nodiscard]] webhook::handlers make_handlers(webhook::hmac_key const& key,
                                               mapping::mapping_options const& mapping,
-                                              kube::client* live);
+                                              admission::object_lookup lookup);
 
 // bootstrap.cpp: Secrets in the operator namespace.
 // The serving certificate: used as mounted when `cert_dir` holds tls.crt/tls.key; otherwise read

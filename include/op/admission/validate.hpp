@@ -11,7 +11,8 @@
 //   3. a dry run of the mapping (op::mapping) so anything the reconciler would fail on is
 //      rejected now (relative bind mounts, global services with volumes, duplicate ports, ...);
 //   4. collisions with existing Services/Deployments/StatefulSets/DaemonSets that do not belong
-//      to this stack, through an injected lookup (the operator's informer caches).
+//      to this stack, through an injected lookup (the operator's informer caches, which hold only
+//      stack-labelled objects: runtime/lookups.hpp; the lookup must not block).
 // Warnings: Compose keys with no effect on Kubernetes, and variables that interpolated to nothing.
 // For v1beta1 objects the paths name the Compose file's keys (`spec.composeFile: services.web...`).
 // Pure: no I/O.

@@ -53,4 +53,17 @@ ours() { [ "$(kubectl -n "$NS" get deploy web -o jsonpath='{.metadata.labels.com
 eventually 60 "a resync re-evaluates the Stalled stack: it creates its own Deployment web" ours
 eventually 60 "and the stack becomes Ready" kubectl -n "$NS" wait --for=condition=Ready stack/app --timeout=2s
 check "Stalled is no longer True" bash -c "[ \"\$(kubectl -n $NS get stack app -o jsonpath='{.status.conditions[?(@.type==\"Stalled\")].status}')\" != True ]"
+
+# The webhook's collision check reads its label-filtered caches (every replica runs them).
+cat > /tmp/e2e-resync2.$$ <<YAML
+apiVersion: compose.docker.com/v1beta2
+kind: Stack
+metadata: {name: other}
+spec:
+  services:
+  - {name: web, image: nginx}
+YAML
+denied() { ! out=$(kubectl -n "$NS" apply -f /tmp/e2e-resync2.$$ 2>&1) && contains "$out" 'Deployment "web" already exists in stack "app"'; }
+eventually 30 "a second stack naming the same Deployment is denied from the caches" denied
+rm -f /tmp/e2e-resync2.$$
 finish
