@@ -218,6 +218,23 @@ std::size_t terminal_width() {
     return 0;
 }
 
+// The pods of the services that are not ready, with their state and error (best effort).
+void print_stuck_pods(session& s, std::string const& name, progress_snapshot const& snap) {
+    kube::list_options lo;
+    lo.label_selector = fmt::format("{}={}", mapping::label_stack_namespace, name);
+    auto pods = s.client->list(pods_resource, s.ns, lo);
+    if (!pods) return;
+    std::vector<rapidjson::Value const*> items;
+    for (auto const& p : pods->items) items.push_back(p.get());
+    for (auto const& t : task_rows(items, std::chrono::system_clock::now())) {
+        bool service_ready = false;
+        for (auto const& p : snap.services) service_ready = service_ready || (p.name == t.service && p.known && p.ready >= p.desired);
+        if (service_ready || (t.error.empty() && t.current_state.starts_with("Running"))) continue;
+        std::fprintf(stderr, "  pod %s (service %s): %s%s%s\n", t.name.c_str(), t.service.c_str(),
+                     t.current_state.c_str(), t.error.empty() ? "" : ", ", t.error.c_str());
+    }
+}
+
 // Waits until the stack is Ready at `generation`, Stalled, or the deadline passes.
 int wait_ready(session& s, std::string const& name, std::int64_t generation,
                std::chrono::milliseconds timeout) {
@@ -264,6 +281,7 @@ int wait_ready(session& s, std::string const& name, std::int64_t generation,
                          static_cast<long long>(std::chrono::duration_cast<std::chrono::seconds>(timeout).count()));
             if (previous) {
                 for (auto const& l : not_ready_report(*previous)) std::fprintf(stderr, "  %s\n", l.c_str());
+                print_stuck_pods(s, name, *previous);
             }
             if (!last_error.empty()) std::fprintf(stderr, "  last error: %s\n", last_error.c_str());
             return exit_failed;

@@ -92,7 +92,7 @@ check "... with the stack's message" has "$ERR" "stack alices failed (Forbidden)
 stack deploy -c stuck.yaml -n "$NS" --timeout 6s stuck
 show
 check "--timeout expiry exits 1" [ "$RC" = 1 ]
-check "... saying what is not ready" has "$ERR" "stack stuck is not Ready after 6s" "service pinned is not ready"
+check "... saying what is not ready" has "$ERR" "stack stuck is not Ready after 6s" "service pinned is not ready" "(service pinned): Pending" "Unschedulable"
 
 # ---- rm --wait ----
 stack rm app stuck alices -n "$NS" --wait --timeout 120s
