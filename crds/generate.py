@@ -56,6 +56,7 @@ def file_object(what):
     return obj(f"A top-level {what}.", {
         "name": s(f"Name of the {what} (for external ones: the Kubernetes object's name)."),
         "file": s("Path of the file holding the content (client side only)."),
+        "content": s("Inline content (Compose Specification): the operator creates the object from it, owned by the stack."),
         "external": obj(f"Marks the {what} as an existing Kubernetes object.", {
             "name": s("Name of the existing object."),
             "external": b("True when the object exists outside the stack."),

@@ -3,6 +3,7 @@
 #include "op/conversion/convert.hpp"
 #include "op/mapping/labels.hpp"
 #include "op/mapping/mapping.hpp"
+#include "op/mapping/names.hpp"
 
 #include <fmt/format.h>
 
@@ -88,21 +89,54 @@ void check_names(api::stack const& hub, path_style const& paths, std::vector<std
         for (std::size_t v = 0; v < svc.volumes.size(); ++v) {
             auto const& vol = svc.volumes[v];
             if (vol.type == "volume" && !vol.source.empty()) {
-                if (auto why = check_dns1123_label(vol.source); !why.empty()) {
+                auto const k8s = mapping::kube_name(vol.source, mapping::name_kind::label);
+                if (auto why = check_dns1123_label(k8s); !why.empty()) {
                     add(fmt::format("{}.volumes[{}].source", base, v), "volume name", vol.source,
-                        why + " (it names a PersistentVolumeClaim)");
+                        fmt::format("{} after normalisation to \"{}\" (it names a PersistentVolumeClaim)",
+                                    why, k8s));
                 }
             }
         }
     }
     for (auto const& [name, _] : hub.spec.secrets) {
-        if (auto why = check_dns1123_subdomain(name); !why.empty()) {
-            add("spec.secrets." + name, "secret name", name, why + " (it names a Kubernetes Secret)");
+        auto const k8s = mapping::kube_name(name, mapping::name_kind::subdomain);
+        if (auto why = check_dns1123_subdomain(k8s); !why.empty()) {
+            add("spec.secrets." + name, "secret name", name,
+                fmt::format("{} after normalisation to \"{}\" (it names a Kubernetes Secret)", why, k8s));
         }
     }
     for (auto const& [name, _] : hub.spec.configs) {
-        if (auto why = check_dns1123_subdomain(name); !why.empty()) {
-            add("spec.configs." + name, "config name", name, why + " (it names a ConfigMap)");
+        auto const k8s = mapping::kube_name(name, mapping::name_kind::subdomain);
+        if (auto why = check_dns1123_subdomain(k8s); !why.empty()) {
+            add("spec.configs." + name, "config name", name,
+                fmt::format("{} after normalisation to \"{}\" (it names a ConfigMap)", why, k8s));
+        }
+    }
+}
+
+// v1beta1 only (a raw Compose file from kubectl or GitOps): what needs the author's files cannot
+// be done on the server. The client commands pack them (op/cli/pack.hpp).
+void check_local_files(api::stack const& hub, std::vector<conversion::warning> const& warnings,
+                       std::vector<std::string>& errors) {
+    constexpr std::string_view advice =
+        "deploy with `compose-operator stack deploy` or `compose-operator convert ... | kubectl "
+        "apply -f -`, which pack it";
+    auto check = [&](std::map<std::string, api::file_object> const& top, std::string_view what) {
+        for (auto const& [name, obj] : top) {
+            if (obj.external.external || obj.file.empty()) continue;
+            errors.push_back(fmt::format("spec.composeFile: {}.{}.file: the cluster cannot read the "
+                                         "local file \"{}\"; {}",
+                                         what, name, obj.file, advice));
+        }
+    };
+    check(hub.spec.secrets, "secrets");
+    check(hub.spec.configs, "configs");
+    for (auto const& w : warnings) {
+        bool const top = w.field_path.starts_with("secrets.") || w.field_path.starts_with("configs.");
+        if (top && w.field_path.ends_with(".environment")) {
+            errors.push_back(fmt::format("spec.composeFile: {}: the cluster has no client environment "
+                                         "to read it from; {}",
+                                         w.field_path, advice));
         }
     }
 }
@@ -192,6 +226,7 @@ verdict validate(rapidjson::Value const& object, mapping::mapping_options const&
         out.errors.push_back(paths.show("spec.services") + ": the stack has no service");
     }
     check_names(hub->stack, paths, out.errors);
+    if (compose) check_local_files(hub->stack, hub->warnings, out.errors);
     auto desired = mapping::map_stack(hub->stack, options);
     if (!desired) {
         out.errors.push_back(paths.format(desired.error()));

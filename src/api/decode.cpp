@@ -125,6 +125,7 @@ result<file_object> decode_file_object(value const& v, std::string const& p) {
     file_object out;
     OP_TRY(out.name, read_string(v, "name", p));
     OP_TRY(out.file, read_string(v, "file", p));
+    OP_TRY(out.content, read_string(v, "content", p));
     OP_TRY(auto ext, read_object(v, "external", p));
     if (ext != nullptr) {
         std::string const ep = join_path(p, "external");

@@ -137,6 +137,7 @@ Value enc_file_object(file_object const& f, alloc_t& a) {
     return object_builder(a)
         .str("name", f.name)
         .str("file", f.file)
+        .str("content", f.content)
         .sub("external", object_builder(a)
                              .str("name", f.external.name)
                              .boolean("external", f.external.external)

@@ -1,6 +1,8 @@
 // `compose-operator convert`: see op/cli/convert.hpp.
 #include "op/cli/convert.hpp"
 
+#include "op/cli/pack.hpp"
+
 #include "op/api/versions.hpp"
 #include "op/compose/emit.hpp"
 #include "op/compose/json_to_yaml.hpp"
@@ -12,6 +14,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -38,25 +41,6 @@ std::string dns_label(std::string_view s) {
     return out;
 }
 
-// Inlines each service's env_file entries into its environment (environment wins).
-result<void> inline_env_files(compose::project& project, file_reader const& read) {
-    for (auto& svc : project.services) {
-        for (std::size_t i = 0; i < svc.env_file.size(); ++i) {
-            auto const& f = svc.env_file[i];
-            std::string const path = fmt::format("services.{}.env_file[{}]", svc.name, i);
-            auto text = read(f.path);
-            if (!text) {
-                if (!f.required) continue;
-                return invalid(fmt::format("cannot read env file \"{}\"", f.path), path);
-            }
-            OP_TRY(auto vars, parse_env_file(*text, f.path));
-            for (auto& [k, v] : vars) svc.environment.try_emplace(k, std::move(v));
-        }
-        svc.env_file.clear();
-    }
-    return {};
-}
-
 std::optional<std::string> read_file(fs::path const& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) return std::nullopt;
@@ -66,30 +50,23 @@ std::optional<std::string> read_file(fs::path const& p) {
     return std::move(ss).str();
 }
 
-// The Kubernetes objects the operator would create for `hub`, as a multi-document YAML stream.
-// Top-level secrets and configs whose `file` can be read become Secrets/ConfigMaps; the others
-// must exist in the cluster (map_stack warns). No ownerReferences: there is no Stack object.
-result<std::string> render_manifests(api::stack const& hub, convert_options const& options,
-                                     file_reader const& read, std::vector<std::string>& warnings) {
+std::string yaml_document(rapidjson::Value const& v) { return "---\n" + compose::json_to_yaml(v); }
+
+// The Kubernetes objects the operator would create for `hub` (after the packed Secrets), as a
+// multi-document YAML stream. No ownerReferences: there is no Stack object.
+result<std::string> render_manifests(packed_stack const& packed, api::stack const& hub,
+                                     convert_options const& options, std::vector<std::string>& warnings) {
     mapping::mapping_options mo;
     mo.published_type = options.service_type == "NodePort" ? mapping::published_service_type::node_port
                                                            : mapping::published_service_type::load_balancer;
     if (!options.wait_image.empty()) mo.wait_image = options.wait_image;
-    auto fill = [&read](auto const& top, std::map<std::string, std::string>& contents) {
-        for (auto const& [key, obj] : top) {
-            if (obj.external.external || obj.file.empty()) continue;
-            if (auto text = read(obj.file)) contents.emplace(key, std::move(*text));
-        }
-    };
-    fill(hub.spec.secrets, mo.secret_contents);
-    fill(hub.spec.configs, mo.config_contents);
     OP_TRY(auto mapped, mapping::map_stack(hub, mo));
-    for (auto& w : mapped.warnings) warnings.push_back(std::move(w));
-    std::string text;
-    for (auto const& obj : mapped.objects) {
-        text += "---\n";
-        text += compose::json_to_yaml(obj.json);
+    for (auto& w : mapped.warnings) {
+        if (w.find("must exist in the namespace") == std::string::npos) warnings.push_back(std::move(w));
     }
+    std::string text;
+    for (auto const& s : packed.secrets) text += yaml_document(s);
+    for (auto const& obj : mapped.objects) text += yaml_document(obj.json);
     return text;
 }
 
@@ -98,7 +75,7 @@ result<std::string> render_manifests(api::stack const& hub, convert_options cons
 result<rendered> render_stack(std::vector<compose::source_file> const& files,
                               convert_options const& options,
                               compose::environment_map const& environment,
-                              file_reader const& read) {
+                              std::filesystem::path const& base_dir) {
     OP_TRY(auto version, api::parse_version(options.api_version));
     if (options.output != "yaml" && options.output != "json" && options.output != "manifests") {
         return invalid("expected yaml, json or manifests, got \"" + options.output + "\"", "--output");
@@ -110,50 +87,57 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
     compose::load_options lo;
     lo.environment = environment;
     lo.profiles = options.profiles;
+    lo.home = options.home;
     auto loaded = compose::load_files(files, lo);
     if (!loaded) return std::move(loaded).error();
-    OP_RETURN_IF_ERROR(inline_env_files(loaded->project, read));
-    OP_TRY(auto built, conversion::from_compose(loaded->project));
+
+    pack_options po;
+    auto const env_project = environment.find("COMPOSE_PROJECT_NAME");
+    po.project_name = project_name(loaded->project.name,
+                                   env_project == environment.end() ? "" : env_project->second,
+                                   base_dir.filename().string());
+    po.stack_name = options.name;
+    if (po.stack_name.empty()) po.stack_name = dns_label(loaded->project.name);
+    if (po.stack_name.empty()) po.stack_name = dns_label(base_dir.filename().string());
+    if (po.stack_name.empty()) return invalid("cannot derive a stack name; pass --name", "--name");
+    po.namespace_ = options.namespace_;
+    po.image_prefix = options.image_prefix;
+    po.version = options.output == "manifests" ? api::version::v1beta2 : version;
+    OP_TRY(auto packed, pack(std::move(*loaded), base_dir, po));
 
     rendered out;
-    for (auto const& u : loaded->unresolved) {
-        out.warnings.push_back(fmt::format("{}: variable {} is not set, using an empty string",
-                                           u.field_path, u.name));
-    }
-    // The converter explains ignored keys better than the loader; one warning per field path.
-    std::set<std::string> warned;
-    auto add = [&](auto const& list) {
-        for (auto const& w : list) {
-            if (warned.insert(w.field_path).second) out.warnings.push_back(w.field_path + ": " + w.message);
-        }
-    };
-    add(built.warnings);
-    add(loaded->warnings);
-
-    api::stack hub;
-    hub.metadata.name = options.name;
-    if (hub.metadata.name.empty()) hub.metadata.name = dns_label(loaded->project.name);
-    if (hub.metadata.name.empty()) {
-        return invalid("cannot derive a stack name; pass --name", "--name");
-    }
-    hub.metadata.namespace_ = options.namespace_;
-    hub.spec = std::move(built.spec);
+    out.warnings = std::move(packed.warnings);
     if (options.output == "manifests") {
-        OP_TRY(out.manifest, render_manifests(hub, options, read, out.warnings));
+        OP_TRY(auto hub, conversion::decode_to_hub(packed.stack));
+        OP_TRY(out.manifest, render_manifests(packed, hub.stack, options, out.warnings));
         return out;
     }
-    rapidjson::Document doc;
-    if (version == api::version::v1beta1) {
-        // The interpolated, merged project as one Compose file (the server has no environment).
-        api::v1beta1::stack s;
-        s.metadata = hub.metadata;
-        s.compose_file = compose::emit(loaded->project);
-        doc = api::encode(s);
-    } else {
-        doc = conversion::encode_from_hub(hub, version);
+    if (options.output == "json") {
+        if (packed.secrets.empty()) {
+            out.manifest = json::dump_pretty(packed.stack) + "\n";
+            return out;
+        }
+        // A v1 List: the Secrets, then the Stack (kubectl apply -f takes it).
+        rapidjson::Document list;
+        list.SetObject();
+        auto& a = list.GetAllocator();
+        json::set(list, "apiVersion", json::string_value("v1", a), a);
+        json::set(list, "kind", json::string_value("List", a), a);
+        rapidjson::Value items(rapidjson::kArrayType);
+        for (auto const& s : packed.secrets) items.PushBack(rapidjson::Value(s, a), a);
+        items.PushBack(rapidjson::Value(packed.stack, a), a);
+        json::set(list, "items", std::move(items), a);
+        out.manifest = json::dump_pretty(list) + "\n";
+        return out;
     }
-    out.manifest = options.output == "json" ? json::dump_pretty(doc) + "\n"
-                                            : compose::json_to_yaml(doc);
+    // One multi-document stream: the Secrets first, so `| kubectl apply -f -` creates them
+    // before the Stack that mounts them.
+    if (packed.secrets.empty()) {
+        out.manifest = compose::json_to_yaml(packed.stack);
+        return out;
+    }
+    for (auto const& s : packed.secrets) out.manifest += yaml_document(s);
+    out.manifest += yaml_document(packed.stack);
     return out;
 }
 
@@ -186,17 +170,9 @@ int run_convert(convert_options const& options) {
         if (eq != std::string_view::npos) env[std::string(kv.substr(0, eq))] = std::string(kv.substr(eq + 1));
     }
 
-    // Name default: the project's own `name:` (render_stack), else the directory's name.
     convert_options opts = options;
-    auto reader = [&dir](std::string const& path) {
-        fs::path p(path);
-        return read_file(p.is_absolute() ? p : dir / p);
-    };
-    auto out = render_stack(files, opts, env, reader);
-    if (!out && opts.name.empty() && out.error().field_path == "--name") {
-        opts.name = dns_label(dir.filename().string());
-        out = render_stack(files, opts, env, reader);
-    }
+    if (char const* home = std::getenv("HOME"); home != nullptr && opts.home.empty()) opts.home = home;
+    auto out = render_stack(files, opts, env, dir);
     if (!out) return fail(out.error().what());
     for (auto const& w : out->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
     std::fwrite(out->manifest.data(), 1, out->manifest.size(), stdout);
@@ -220,6 +196,9 @@ CLI::App* add_convert_command(CLI::App& app, convert_options& options) {
                     "create, as YAML for `kubectl apply` without the operator")
         ->check(CLI::IsMember({"yaml", "json", "manifests"}))
         ->capture_default_str();
+    cmd->add_option("--image-prefix", options.image_prefix,
+                    "REGISTRY/PATH: a service with build: and no image: runs "
+                    "REGISTRY/PATH/<project>-<service>, the name `docker compose build` gives it");
     cmd->add_option("--default-service-type", options.service_type,
                     "with -o manifests: type of the <service>-published Services")
         ->check(CLI::IsMember({"LoadBalancer", "NodePort"}))

@@ -73,18 +73,25 @@ result<packed> pack(project_inputs const& in, deploy_options const& o, std::stri
     co.output = "json";
     co.profiles = in.profiles;
     fs::path const dir(in.working_dir);
-    auto reader = [&dir](std::string const& path) {
-        fs::path p(path);
-        return read_text((p.is_absolute() ? p : dir / p).string());
-    };
-    auto out = render_stack(files, co, in.environment, reader);
+    auto out = render_stack(files, co, in.environment, dir);
     if (!out && co.name.empty() && out.error().field_path == "--name") {
         co.name = stack_name_from(dir.filename().string());
-        out = render_stack(files, co, in.environment, reader);
+        out = render_stack(files, co, in.environment, dir);
     }
     if (!out) return std::move(out).error();
     OP_TRY(auto doc, json::parse(out->manifest));
     packed p;
+    if (auto const* items = json::find(doc, "items"); items != nullptr && items->IsArray()) {
+        // -o json with packed Secrets is a v1 List: the Secrets, then the Stack.
+        for (rapidjson::SizeType i = 0; i + 1 < items->Size(); ++i) {
+            rapidjson::Document secret;
+            secret.CopyFrom((*items)[i], secret.GetAllocator());
+            p.secrets.push_back(std::move(secret));
+        }
+        rapidjson::Document stack;
+        stack.CopyFrom((*items)[items->Size() - 1], stack.GetAllocator());
+        doc = std::move(stack);
+    }
     p.stack = std::move(doc);
     p.name = std::string(kube::meta_string(p.stack, "name"));
     p.warnings = std::move(out->warnings);

@@ -42,16 +42,13 @@ api::file_object file_object(compose::file_object const& f, std::string const& p
     api::file_object out;
     out.name = f.name;
     out.file = f.file;
+    out.content = f.content;
     out.external = {f.external ? f.name : std::string(), f.external};
     out.labels = f.labels;
     if (!f.environment.empty()) {
         ctx.warn(path + ".environment",
                  "a secret/config taken from an environment variable cannot be carried; create "
                  "it as an external Kubernetes Secret instead");
-    }
-    if (!f.content.empty()) {
-        ctx.warn(path + ".content",
-                 "inline content cannot be carried; create it as an external object instead");
     }
     if (!f.driver.empty() || !f.template_driver.empty()) {
         ctx.warn(path, "driver and template_driver have no Kubernetes meaning; ignored");
@@ -335,7 +332,9 @@ result<api::service_config> service(compose::service const& s, context& ctx) {
     if (s.image.empty()) {
         if (s.build) {
             return invalid("service has `build:` but no `image:`; Kubernetes cannot build images. "
-                           "Build and push the image, then set `image:` to its reference",
+                           "Build and push it, then set `image:`, or pass --image-prefix "
+                           "REGISTRY/PATH to `compose-operator convert` / `stack deploy`, which "
+                           "names it <prefix>/<project>-<service> as `docker compose build` does",
                            p);
         }
         return invalid("`image:` is required", p);

@@ -23,6 +23,7 @@ compose::file_object file_object(api::file_object const& f) {
     compose::file_object out;
     out.name = f.external.external && !f.external.name.empty() ? f.external.name : f.name;
     out.file = f.file;
+    out.content = f.content;
     out.external = f.external.external;
     out.labels = f.labels;
     return out;

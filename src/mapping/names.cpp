@@ -1,6 +1,8 @@
 // Kubernetes name rules used by the mapping.
 #include "names.hpp"
 
+#include "op/mapping/names.hpp"
+
 namespace op::mapping::detail {
 namespace {
 
@@ -9,12 +11,7 @@ bool alnum_lower(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9
 }  // namespace
 
 std::string k8s_name(std::string_view compose_name) {
-    std::string out(compose_name);
-    for (auto& c : out) {
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-        if (c == '_') c = '-';
-    }
-    return out;
+    return mapping::kube_name(compose_name, name_kind::subdomain);
 }
 
 bool is_dns1123_label(std::string_view s) {
@@ -54,3 +51,21 @@ result<std::string> file_object_name(std::string_view source, std::string const&
 }
 
 }  // namespace op::mapping::detail
+
+namespace op::mapping {
+
+std::string kube_name(std::string_view compose_name, name_kind kind) {
+    std::string out(compose_name);
+    for (auto& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+        if (c == '_' || (c == '.' && kind == name_kind::label)) c = '-';
+    }
+    return out;
+}
+
+bool is_valid_name(std::string_view name, name_kind kind) {
+    return kind == name_kind::label ? detail::is_dns1123_label(name)
+                                    : detail::is_dns1123_subdomain(name);
+}
+
+}  // namespace op::mapping

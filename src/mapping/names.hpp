@@ -7,7 +7,7 @@
 
 namespace op::mapping::detail {
 
-// Lowercases and turns '_' into '-' (compose names often use '_'; Kubernetes names cannot).
+// kube_name(compose_name, name_kind::subdomain) (op/mapping/names.hpp: the one rule).
 [[nodiscard]] std::string k8s_name(std::string_view compose_name);
 
 // RFC 1123 label: [a-z0-9]([-a-z0-9]*[a-z0-9])?, at most 63 characters.

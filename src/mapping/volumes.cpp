@@ -1,6 +1,7 @@
 // Volumes, mounts and claim templates of a service (reference sections 4.4, 4.7 and 4.8).
 #include "detail.hpp"
 #include "names.hpp"
+#include "op/mapping/names.hpp"
 #include "op/mapping/quantity.hpp"
 
 #include <algorithm>
@@ -53,7 +54,7 @@ void add_bind(volume_plan& plan, std::string const& vol_name, std::string source
 result<std::string> claim_name(api::volume_config const& v, std::size_t i,
                                std::map<std::string, std::string>& sources,
                                std::string const& path) {
-    std::string name = v.source.empty() ? "mount-" + std::to_string(i) : k8s_name(v.source);
+    std::string name = v.source.empty() ? "mount-" + std::to_string(i) : mapping::kube_name(v.source, name_kind::label);
     if (!is_dns1123_label(name)) {
         return op::invalid("volume name \"" + v.source +
                                "\" cannot be a Kubernetes claim name (lowercase letters, digits "
@@ -105,7 +106,9 @@ result<void> plan_compose_volumes(service_ctx const& ctx, volume_plan& plan, mou
             }
             if (v.source.front() != '/') {
                 return op::invalid("relative bind mount source \"" + v.source +
-                                       "\" is not supported",
+                                       "\" is not supported: the cluster has no local files; "
+                                       "`compose-operator stack deploy` or `convert` packs it "
+                                       "into a read-only ConfigMap",
                                    path + ".source");
             }
             add_bind(plan, vol_name, v.source, v);
@@ -198,7 +201,8 @@ struct claim_values {
 // mount with that claim name; empty for anonymous volumes.
 std::string claim_source(api::service_config const& svc, std::string const& name) {
     for (auto const& v : svc.volumes) {
-        if (v.type == "volume" && !v.source.empty() && k8s_name(v.source) == name) return v.source;
+        if (v.type == "volume" && !v.source.empty() &&
+            mapping::kube_name(v.source, name_kind::label) == name) return v.source;
     }
     return {};
 }

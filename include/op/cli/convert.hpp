@@ -10,7 +10,7 @@
 #include "op/compose/load.hpp"
 #include "op/util/error.hpp"
 
-#include <functional>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +32,8 @@ struct convert_options {
     std::string service_type = "LoadBalancer";  // -o manifests: LoadBalancer | NodePort
     std::vector<std::string> profiles;          // --profile, repeatable; "*" = all
     std::string wait_image;                     // -o manifests: depends_on wait image (default: mapping's)
+    std::string image_prefix;  // --image-prefix REGISTRY/PATH for build-only services
+    std::string home;          // replaces a leading "~" in bind sources (run_convert: $HOME)
 };
 
 struct rendered {
@@ -39,21 +41,19 @@ struct rendered {
     std::vector<std::string> warnings;  // "path: message", for stderr
 };
 
-// Reads a file given its path relative to the first Compose file's directory (or absolute);
-// nullopt when it does not exist or cannot be read.
-using file_reader = std::function<std::optional<std::string>(std::string const& path)>;
-
 // Parses a dotenv file (KEY=VALUE, `export` prefix, # comments, single/double quotes).
 // Fails (invalid, path "<file>:<line>") on a line without '='.
 [[nodiscard]] result<compose::environment_map> parse_env_file(std::string_view text,
                                                               std::string_view file_name);
 
-// Loads `files`, inlines env_file entries (read with `read`), converts and renders the Stack.
-// Fails on load/conversion errors (with their field path) and bad options.
+// Loads `files`, packs the local files they name (relative to `base_dir`, whose name is the
+// default project and stack name; op/cli/pack.hpp) and renders the Stack: -o yaml is one
+// multi-document stream, the packed Secrets then the Stack. Fails on load/pack/conversion errors
+// (with their field path), on what the admission webhook would deny, and on bad options.
 [[nodiscard]] result<rendered> render_stack(std::vector<compose::source_file> const& files,
                                             convert_options const& options,
                                             compose::environment_map const& environment,
-                                            file_reader const& read);
+                                            std::filesystem::path const& base_dir);
 
 // Does the I/O around render_stack: reads the files, the dotenv file and the process
 // environment; prints the manifest to stdout, warnings and errors to stderr. Returns the exit

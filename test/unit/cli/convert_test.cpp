@@ -5,12 +5,33 @@
 #include "op_catch.hpp"
 
 #include <algorithm>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
 
 using namespace op;
 using namespace op::cli;
 
 namespace {
-std::optional<std::string> no_files(std::string const&) { return std::nullopt; }
+
+namespace fs = std::filesystem;
+
+// A fresh folder under the temp directory holding `files` (relative path -> content).
+fs::path folder(std::string const& name, std::map<std::string, std::string> const& files = {}) {
+    auto dir = fs::temp_directory_path() / ("op-cli-test-" + std::to_string(::getpid())) / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (auto const& [rel, text] : files) {
+        fs::create_directories((dir / rel).parent_path());
+        std::ofstream(dir / rel, std::ios::binary) << text;
+    }
+    return dir;
+}
+
+fs::path const no_files = folder("empty");
+
 }  // namespace
 
 TEST_CASE("parse_env_file", "[unit][cli]") {
@@ -34,11 +55,7 @@ TEST_CASE("render_stack interpolates from the given environment and renders JSON
     std::vector<compose::source_file> files = {
         {"compose.yaml", "services:\n  web:\n    image: nginx:${TAG}\n    env_file: web.env\n"},
         {"override.yaml", "services:\n  web:\n    ports: [\"8080:80\"]\n"}};
-    auto read = [](std::string const& p) -> std::optional<std::string> {
-        if (p == "web.env") return std::string("FROM_FILE=1\n");
-        return std::nullopt;
-    };
-    auto r = render_stack(files, o, {{"TAG", "1.25"}}, read);
+    auto r = render_stack(files, o, {{"TAG", "1.25"}}, folder("env", {{"web.env", "FROM_FILE=1\n"}}));
     REQUIRE(r);
     auto doc = json::parse(r->manifest);
     REQUIRE(doc);
@@ -94,10 +111,7 @@ TEST_CASE("render_stack -o manifests prints the objects the operator would creat
          "  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n"
          "volumes:\n  data: {}\n"
          "secrets:\n  token:\n    file: ./token.txt\n"}};
-    auto read = [](std::string const& p) -> std::optional<std::string> {
-        if (p == "./token.txt" || p == "token.txt") return std::string("s3cret");
-        return std::nullopt;
-    };
+    auto const read = folder("manifests", {{"token.txt", "s3cret"}});
     auto r = render_stack(files, o, {}, read);
     REQUIRE(r);
     auto const& m = r->manifest;
@@ -118,13 +132,11 @@ TEST_CASE("render_stack -o manifests prints the objects the operator would creat
     REQUIRE(np);
     CHECK(np->manifest.find("type: NodePort") != std::string::npos);
 
-    // Without the secret's file the Secret is not printed and a warning says it must exist.
+    // Without the secret's file: an error naming the path.
     auto missing = render_stack(files, o, {}, no_files);
-    REQUIRE(missing);
-    CHECK(missing->manifest.find("kind: Secret") == std::string::npos);
-    bool warned = false;
-    for (auto const& w : missing->warnings) warned = warned || w.find("must exist") != std::string::npos;
-    CHECK(warned);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field_path == "secrets.token.file");
+    CHECK(missing.error().message.find("token.txt") != std::string::npos);
 
     o.service_type = "ClusterIP";
     auto bad = render_stack(files, o, {}, read);

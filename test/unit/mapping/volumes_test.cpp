@@ -66,7 +66,8 @@ TEST_CASE("volume errors carry the field path", "[unit][volumes]") {
     std::vector<row> const rows = {
         {{"bind", "./data", "/data", false},
          "spec.services[0].volumes[1].source: relative bind mount source \"./data\" is not "
-         "supported"},
+         "supported: the cluster has no local files; `compose-operator stack deploy` or `convert` "
+         "packs it into a read-only ConfigMap"},
         {{"bind", "git@github.com:moby/moby.git", "/src", false},
          "spec.services[0].volumes[1].source: git repository volumes are not supported"},
         {{"volume", "data", "", false}, "spec.services[0].volumes[1].target: mount target is required"},
@@ -75,8 +76,8 @@ TEST_CASE("volume errors carry the field path", "[unit][volumes]") {
         {{"bind", "/x", "/ok", false},
          "spec.services[0].volumes[1].target: mount path \"/ok\" is also used by "
          "spec.services[0].volumes[0].target"},
-        {{"volume", "Bad.Name", "/d", false},
-         "spec.services[0].volumes[1].source: volume name \"Bad.Name\" cannot be a Kubernetes "
+        {{"volume", "Bad!Name", "/d", false},
+         "spec.services[0].volumes[1].source: volume name \"Bad!Name\" cannot be a Kubernetes "
          "claim name (lowercase letters, digits and '-', at most 63 characters)"},
         {{"volume", "my-data", "/d", false},
          "spec.services[0].volumes[1].source: volume \"my-data\" and volume \"my_data\" map to "

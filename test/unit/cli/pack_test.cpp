@@ -1,0 +1,178 @@
+#include "op/cli/pack.hpp"
+
+#include "op/cli/convert.hpp"
+#include "op/compose/load.hpp"
+#include "op/util/json.hpp"
+#include "op_catch.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace op;
+using namespace op::cli;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path folder(std::string const& name, std::map<std::string, std::string> const& files = {}) {
+    auto dir = fs::temp_directory_path() / ("op-pack-test-" + std::to_string(::getpid())) / name;
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    for (auto const& [rel, text] : files) {
+        fs::create_directories((dir / rel).parent_path());
+        std::ofstream(dir / rel, std::ios::binary) << text;
+    }
+    return dir;
+}
+
+result<packed_stack> pack_text(std::string const& compose, fs::path const& dir,
+                               std::string const& prefix = {}) {
+    auto loaded = compose::load(compose);
+    if (!loaded) return std::move(loaded).error();
+    pack_options o;
+    o.stack_name = "demo";
+    o.namespace_ = "ns";
+    o.image_prefix = prefix;
+    o.project_name = project_name("", "", dir.filename().string());
+    return pack(std::move(*loaded), dir, o);
+}
+
+bool has(std::vector<std::string> const& v, std::string const& part) {
+    for (auto const& s : v) {
+        if (s.find(part) != std::string::npos) return true;
+    }
+    return false;
+}
+
+std::string read(fs::path const& p) {
+    std::ifstream in(p, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+}  // namespace
+
+TEST_CASE("project_name normalises as docker compose does", "[unit][cli]") {
+    CHECK(project_name("", "", "My_App.v2") == "my_appv2");
+    CHECK(project_name("", "Env-Name", "folder") == "env-name");
+    CHECK(project_name("Top", "env", "folder") == "top");
+    CHECK(project_name("", "", "__-x") == "x");
+    CHECK(project_name("", "", "...") == "");
+}
+
+TEST_CASE("build-only services are named <prefix>/<project>-<service> with --image-prefix", "[unit][cli]") {
+    auto dir = folder("shop_App");
+    std::string const text = "services:\n  web:\n    build: .\n  db:\n    image: postgres\n";
+    auto r = pack_text(text, dir, "registry.example/demo/");
+    REQUIRE(r);
+    auto s = api::decode_v1beta2(r->stack);
+    REQUIRE(s);
+    CHECK(api::find_service(*s->spec, "web")->image == "registry.example/demo/shop_app-web");
+    CHECK(api::find_service(*s->spec, "db")->image == "postgres");
+    auto no = pack_text(text, dir);
+    REQUIRE_FALSE(no);
+    CHECK(no.error().field_path == "services.web");
+    CHECK(no.error().message.find("--image-prefix") != std::string::npos);
+}
+
+TEST_CASE("file configs become inline content, file secrets Secret objects beside the stack", "[unit][cli]") {
+    auto dir = folder("files", {{"conf/app.ini", "a=1\n"}, {"db/password.txt", "s3cret"}});
+    auto r = pack_text("services:\n  web:\n    image: nginx\n    configs: [app]\n    secrets: [db_password]\n"
+                       "configs:\n  app:\n    file: ./conf/app.ini\n"
+                       "secrets:\n  db_password:\n    file: db/password.txt\n",
+                       dir);
+    REQUIRE(r);
+    auto const stack = json::dump(r->stack);
+    CHECK(stack.find("s3cret") == std::string::npos);
+    CHECK(stack.find("czNjcmV0") == std::string::npos);  // base64: not inline either
+    auto s = api::decode_v1beta2(r->stack);
+    REQUIRE(s);
+    CHECK(s->spec->configs.at("app").content == "a=1\n");
+    CHECK(s->spec->configs.at("app").file.empty());
+    auto const& sec = s->spec->secrets.at("db_password");
+    CHECK(sec.external.external);
+    CHECK(sec.external.name == "db-password");
+    REQUIRE(r->secrets.size() == 1);
+    auto const secret = json::dump(r->secrets[0]);
+    CHECK(secret.find(R"("name":"db-password","namespace":"ns")") != std::string::npos);
+    CHECK(secret.find(R"("com.docker.stack.namespace":"demo")") != std::string::npos);
+    CHECK(secret.find(R"("data":{"file":"czNjcmV0"})") != std::string::npos);
+    // A missing file is an error naming its path.
+    auto missing = pack_text("services:\n  web:\n    image: nginx\nconfigs:\n  app:\n    file: ./nope.ini\n", dir);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field_path == "configs.app.file");
+    CHECK(missing.error().message.find("nope.ini") != std::string::npos);
+}
+
+TEST_CASE("relative bind mounts: files and small directories become read-only config mounts", "[unit][cli]") {
+    auto dir = folder("binds", {{"nginx.conf", "events {}\n"}, {"site/index.html", "<p>hi</p>\n"},
+                                {"site/css/a.css", "p{}\n"}});
+    auto r = pack_text("services:\n  web:\n    image: nginx\n    volumes:\n"
+                       "      - ./nginx.conf:/etc/nginx/nginx.conf\n"
+                       "      - ./site:/usr/share/nginx/html\n"
+                       "      - ./cache:/var/cache\n"
+                       "      - /var/log:/logs\n",
+                       dir);
+    REQUIRE(r);
+    CHECK(has(r->warnings, "services.web.volumes[0]: \"./nginx.conf\" is packed into the stack and mounted read-only"));
+    CHECK(has(r->warnings, "writes are not kept"));
+    CHECK(has(r->warnings, "services.web.volumes[2]: \"./cache\" does not exist"));
+    auto s = api::decode_v1beta2(r->stack);
+    REQUIRE(s);
+    auto const& web = s->spec->services.at(0);
+    REQUIRE(web.configs.size() == 3);
+    CHECK(web.configs[0].target == "/etc/nginx/nginx.conf");
+    CHECK(web.configs[1].target == "/usr/share/nginx/html/css/a.css");
+    CHECK(web.configs[2].target == "/usr/share/nginx/html/index.html");
+    CHECK(s->spec->configs.at(web.configs[0].source).content == "events {}\n");
+    REQUIRE(web.volumes.size() == 2);  // the missing source (emptyDir) and the absolute hostPath
+    CHECK(web.volumes[0].type == "tmpfs");
+    CHECK(web.volumes[0].target == "/var/cache");
+    CHECK(web.volumes[1].source == "/var/log");
+}
+
+TEST_CASE("bind mounts that cannot be packed say what to do", "[unit][cli]") {
+    std::map<std::string, std::string> many;
+    for (int i = 0; i < 70; ++i) many["big/f" + std::to_string(i)] = "x";
+    auto dir = folder("unpackable", many);
+    auto r = pack_text("services:\n  web:\n    image: nginx\n    volumes: [\"./big:/data\"]\n", dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().field_path == "services.web.volumes[0].source");
+    CHECK(r.error().message.find("named volume") != std::string::npos);
+    REQUIRE(::mkfifo((dir / "pipe").c_str(), 0600) == 0);
+    r = pack_text("services:\n  web:\n    image: nginx\n    volumes: [\"./pipe:/p\"]\n", dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("socket or device") != std::string::npos);
+    r = pack_text("services:\n  web:\n    image: nginx\n    volumes:\n      - type: bind\n        source: ./absent\n"
+                  "        target: /a\n        bind:\n          create_host_path: false\n",
+                  dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("create_host_path is false") != std::string::npos);
+    std::ofstream(dir / "blob.bin", std::ios::binary) << std::string("\0\xff\x01", 3);
+    r = pack_text("services:\n  web:\n    image: nginx\n    volumes: [\"./blob.bin:/b\"]\n", dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("binary") != std::string::npos);
+}
+
+TEST_CASE("golden: convert -o yaml of a packed application (Secrets, then the Stack)", "[unit][cli]") {
+    auto const base = fs::path(OP_SOURCE_DIR) / "test" / "testdata" / "cli" / "pack";
+    for (std::string const version : {"v1beta2", "v1beta1"}) {
+        INFO(version);
+        convert_options o;
+        o.namespace_ = "shop";
+        o.image_prefix = "registry.example/demo";
+        o.api_version = version;
+        auto const dir = base / "app";
+        auto r = render_stack({{"compose.yaml", read(dir / "compose.yaml")}}, o, {}, dir);
+        REQUIRE(r);
+        auto const golden = base / ("expected-" + version + ".yaml");
+        if (std::getenv("OP_UPDATE_GOLDEN") != nullptr) std::ofstream(golden) << r->manifest;
+        CHECK(r->manifest == read(golden));
+    }
+}
