@@ -90,12 +90,12 @@ struct external_config {
 struct file_object {
     std::string name;
     std::string file;
+    external_config external;
+    std::map<std::string, std::string> labels;
     // [additive] Inline content (Compose Specification `content:`): the operator creates the
     // ConfigMap/Secret from it, owned by the stack. `compose-operator convert`/`stack deploy`
     // pack `file:` configs here; they never put secrets here (those become Secret objects).
-    std::string content;
-    external_config external;
-    std::map<std::string, std::string> labels;
+    std::string content{};
 
     friend bool operator==(file_object const&, file_object const&) = default;
 };

@@ -79,7 +79,7 @@ TEST_CASE("from_compose rejects what cannot run, with an actionable message", "[
         std::string needle;
     };
     std::vector<row> rows = {
-        {"services:\n  app:\n    build: .\n", "services.app", "Build and push the image"},
+        {"services:\n  app:\n    build: .\n", "services.app", "pass --image-prefix REGISTRY/PATH"},
         {"services:\n  app:\n    image: a\n    deploy:\n      mode: replicated-job\n",
          "services.app.deploy.mode", "not supported"},
         {"services:\n  app:\n    image: a\n    ports: [\"8000-8001:80\"]\n", "services.app.ports[0].published",
