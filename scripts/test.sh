@@ -66,7 +66,10 @@ stage "build (optimised)"
 build build -DOP_RELEASE=ON || { echo "build failed"; exit 1; }
 if [ $ASAN -eq 1 ] && { want unit || want integration; }; then
     stage "build (ASan+UBSan)"
-    build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF || { echo "sanitizer build failed"; exit 1; }
+    # -O1 -g1 (line tables) as the sanitizers' documentation suggests: half the compile time of
+    # -O2 -g (158 s -> 84 s user for src/webhook/http_server.cpp), traces keep file:line.
+    build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" || { echo "sanitizer build failed"; exit 1; }
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
