@@ -1,7 +1,8 @@
 // `compose-operator stack deploy`: resolve the project, pack it into a Stack (+ Secrets),
 // server-side apply them, and optionally wait for Ready with live progress.
 #include "op/api/versions.hpp"
-#include "op/cli/convert.hpp"
+#include "op/cli/pack.hpp"
+#include "op/compose/load.hpp"
 #include "op/mapping/labels.hpp"
 #include "op/util/json.hpp"
 #include "stack_session.hpp"
@@ -60,41 +61,36 @@ struct packed {
     std::vector<std::string> warnings;
 };
 
-result<packed> pack(project_inputs const& in, deploy_options const& o, std::string const& ns) {
+result<packed> pack_project(project_inputs const& in, deploy_options const& o, std::string const& ns) {
     std::vector<compose::source_file> files;
     for (auto const& f : in.files) {
         auto text = read_text(f);
         if (!text) return invalid(fmt::format("cannot read {}", f), "--compose-file");
         files.push_back({f, std::move(*text)});
     }
-    convert_options co;
-    co.name = !o.name.empty() ? o.name : stack_name_from(in.project_name);
-    co.namespace_ = ns;
-    co.output = "json";
-    co.profiles = in.profiles;
-    fs::path const dir(in.working_dir);
-    auto out = render_stack(files, co, in.environment, dir);
-    if (!out && co.name.empty() && out.error().field_path == "--name") {
-        co.name = stack_name_from(dir.filename().string());
-        out = render_stack(files, co, in.environment, dir);
+    compose::load_options lo;
+    lo.environment = in.environment;
+    lo.profiles = in.profiles;
+    lo.home = env_or_empty("HOME");
+    OP_TRY(auto loaded, compose::load_files(files, lo));
+    fs::path const base(in.working_dir);
+    pack_options po;
+    // docker compose's precedence: COMPOSE_PROJECT_NAME, then the file's name:, then the folder.
+    po.project_name = project_name(in.project_name.empty() ? loaded.project.name : in.project_name,
+                                   "", base.filename().string());
+    po.stack_name = !o.name.empty() ? o.name : stack_name_from(po.project_name);
+    if (po.stack_name.empty()) {
+        return invalid("cannot derive a stack name from the project; give NAME", "NAME");
     }
-    if (!out) return std::move(out).error();
-    OP_TRY(auto doc, json::parse(out->manifest));
+    po.namespace_ = ns;
+    po.image_prefix = o.image_prefix;
+    po.version = api::version::v1beta2;
+    OP_TRY(auto pk, pack(std::move(loaded), base, po));
     packed p;
-    if (auto const* items = json::find(doc, "items"); items != nullptr && items->IsArray()) {
-        // -o json with packed Secrets is a v1 List: the Secrets, then the Stack.
-        for (rapidjson::SizeType i = 0; i + 1 < items->Size(); ++i) {
-            rapidjson::Document secret;
-            secret.CopyFrom((*items)[i], secret.GetAllocator());
-            p.secrets.push_back(std::move(secret));
-        }
-        rapidjson::Document stack;
-        stack.CopyFrom((*items)[items->Size() - 1], stack.GetAllocator());
-        doc = std::move(stack);
-    }
-    p.stack = std::move(doc);
-    p.name = std::string(kube::meta_string(p.stack, "name"));
-    p.warnings = std::move(out->warnings);
+    p.name = po.stack_name;
+    p.stack = std::move(pk.stack);
+    p.secrets = std::move(pk.secrets);
+    p.warnings = std::move(pk.warnings);
     return p;
 }
 
@@ -333,7 +329,7 @@ int run_stack_deploy(deploy_options const& o) {
 
     auto s = open_session(o.cluster);
     if (!s) return fail(s.error().what());
-    auto p = pack(*inputs, o, (*s)->ns);
+    auto p = pack_project(*inputs, o, (*s)->ns);
     if (!p) return fail(p.error().what());
     for (auto const& w : p->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
 

@@ -148,6 +148,16 @@ int run_stack_rm(rm_options const& o) {
         }
         std::printf("Removing stack %s\n", name.c_str());
         removing.push_back(name);
+        // The Secrets `stack deploy` wrote beside it (the operator adopts them, so they would go
+        // with the stack anyway; this covers a stack removed before it was reconciled).
+        kube::list_options lo;
+        lo.label_selector = stack_selector(name);
+        if (auto secrets = (*s)->client->list(secrets_resource, (*s)->ns, lo)) {
+            for (auto const& sec : stale_secrets(pointers(secrets->items), {})) {
+                auto d = (*s)->client->remove(secrets_resource, (*s)->ns, sec);
+                if (d || d.error().code == errc::not_found) std::printf("Removing secret %s\n", sec.c_str());
+            }
+        }
     }
     if (!wait || removing.empty()) return status;
 
