@@ -297,16 +297,13 @@ int wait_ready(session& s, std::string const& name, std::int64_t generation,
 }  // namespace
 
 int run_stack_deploy(deploy_options const& o) {
-    std::chrono::milliseconds timeout{0};
-    bool const wait = o.wait || o.timeout_given;
-    if (wait) {
-        auto t = parse_timeout(o.timeout, "--timeout");
-        if (!t) {
-            std::fprintf(stderr, "error: %s\n", t.error().what().c_str());
-            return exit_usage;
-        }
-        timeout = *t;
+    auto waiting = wait_timeout(o.wait, o.timeout_given, o.timeout);
+    if (!waiting) {
+        std::fprintf(stderr, "error: %s\n", waiting.error().what().c_str());
+        return exit_usage;
     }
+    bool const wait = waiting->has_value();
+    auto const timeout = waiting->value_or(std::chrono::milliseconds(0));
     if (!o.name.empty()) {
         if (auto why = invalid_stack_name(o.name); !why.empty()) {
             std::fprintf(stderr, "error: NAME: %s\n", why.c_str());

@@ -2,6 +2,7 @@
 // the file system is behind file_access). See op/cli/stack.hpp.
 #include "op/cli/convert.hpp"
 #include "op/cli/stack.hpp"
+#include "op/mapping/names.hpp"
 
 #include <fmt/format.h>
 
@@ -168,19 +169,20 @@ std::string stack_name_from(std::string_view s) {
 }
 
 std::string invalid_stack_name(std::string_view name) {
+    if (mapping::is_valid_name(name, mapping::name_kind::label)) return {};
     if (name.empty()) return "is empty";
     if (name.size() > 63) return fmt::format("\"{}\" is longer than 63 characters", name);
-    for (char c : name) {
-        if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
-            return fmt::format(
-                "\"{}\" must consist of lower-case letters, digits and '-' (try \"{}\")", name,
-                stack_name_from(name));
-        }
-    }
-    if (name.front() == '-' || name.back() == '-') {
-        return fmt::format("\"{}\" must start and end with a letter or digit", name);
-    }
-    return {};
+    return fmt::format(
+        "\"{}\" must be a DNS label: lower-case letters, digits and '-', starting and ending "
+        "with a letter or digit (try \"{}\")",
+        name, stack_name_from(name));
+}
+
+result<std::optional<std::chrono::milliseconds>> wait_timeout(bool wait, bool timeout_given,
+                                                              std::string_view timeout) {
+    if (!wait && !timeout_given) return std::optional<std::chrono::milliseconds>();
+    OP_TRY(auto t, parse_timeout(timeout, "--timeout"));
+    return std::optional<std::chrono::milliseconds>(t);
 }
 
 result<std::chrono::milliseconds> parse_timeout(std::string_view text, std::string_view flag) {

@@ -120,16 +120,13 @@ int run_stack_ps(query_options const& o) {
 }
 
 int run_stack_rm(rm_options const& o) {
-    std::chrono::milliseconds timeout{0};
-    bool const wait = o.wait || o.timeout_given;
-    if (wait) {
-        auto t = parse_timeout(o.timeout, "--timeout");
-        if (!t) {
-            std::fprintf(stderr, "error: %s\n", t.error().what().c_str());
-            return exit_usage;
-        }
-        timeout = *t;
+    auto waiting = wait_timeout(o.wait, o.timeout_given, o.timeout);
+    if (!waiting) {
+        std::fprintf(stderr, "error: %s\n", waiting.error().what().c_str());
+        return exit_usage;
     }
+    bool const wait = waiting->has_value();
+    auto const timeout = waiting->value_or(std::chrono::milliseconds(0));
     auto s = open_session(o.cluster);
     if (!s) return fail(s.error().what());
     int status = exit_ok;

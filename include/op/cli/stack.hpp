@@ -120,6 +120,11 @@ struct project_inputs {
 [[nodiscard]] result<std::chrono::milliseconds> parse_timeout(std::string_view text,
                                                               std::string_view flag);
 
+// --wait/--timeout: nullopt when not waiting (neither given), else the parsed --timeout
+// (giving --timeout implies --wait). Fails like parse_timeout.
+[[nodiscard]] result<std::optional<std::chrono::milliseconds>> wait_timeout(
+    bool wait, bool timeout_given, std::string_view timeout);
+
 // ---- rendering (pure) --------------------------------------------------------------------
 
 // Columns padded with three spaces, as `docker stack ls` prints them (header in capitals).

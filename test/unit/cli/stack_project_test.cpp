@@ -183,3 +183,12 @@ TEST_CASE("parse_timeout", "[unit][cli]") {
         CHECK(r.error().field_path == "--timeout");
     }
 }
+
+TEST_CASE("wait_timeout: --timeout implies --wait", "[unit][cli]") {
+    CHECK_FALSE(wait_timeout(false, false, "5m").value().has_value());
+    CHECK(wait_timeout(true, false, "5m").value() == std::chrono::minutes(5));
+    CHECK(wait_timeout(false, true, "10s").value() == std::chrono::seconds(10));
+    auto bad = wait_timeout(true, false, "soon");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field_path == "--timeout");
+}
