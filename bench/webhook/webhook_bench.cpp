@@ -1,6 +1,7 @@
 // Webhook throughput and latency over TLS keep-alive: /convert (1 and 100 objects, a stub
 // converter that copies objects and sets apiVersion) and /validate, next to a trivial endpoint on
-// the same server (the transport ceiling). Usage: webhook_bench [client_threads] [seconds] [server_threads]
+// the same server (the transport ceiling), and /convert while slow validations are in flight.
+// Usage: webhook_bench [client_threads] [seconds] [server_threads] [inline]
 #include "harness.hpp"
 #include "op/util/log.hpp"
 #include "stubs.hpp"
@@ -68,8 +69,15 @@ int main(int argc, char** argv) {
     server_options opts = test_server::small_options();
     opts.threads = argc > 3 ? std::atoi(argv[3]) : 2;
     opts.read_timeout = std::chrono::seconds(30);
+    // A 4th argument "inline" runs every handler on the I/O threads (the behaviour before the pool).
+    if (argc > 4 && std::string_view(argv[4]) == "inline") opts.pooled_paths.clear();
     op::log::set_level(op::log::level::warn);
     handlers h = stub_handlers();
+    // A validation named "slow" takes 500 ms (a slow decision, as a blocking lookup once was).
+    h.validate = [](admission_request const& req) {
+        if (req.name == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        return stub_validate(req);
+    };
     h.extra["/ping"] = [](std::string_view) { return http_reply{200, "{}", "application/json"}; };
     test_server s(std::move(h), opts);
 
@@ -95,5 +103,21 @@ int main(int argc, char** argv) {
         fmt::print("{:<22} {:>10.0f} {:>10.3f} {:>10.3f} {:>8} {:>12} {:>8.2f}\n", sc.name, o.rps,
                    o.p50_ms, o.p99_ms, o.errors, sc.body.size(), ping_rps > 0 ? o.rps / ping_rps : 0);
     }
+
+    // /convert while 8 slow validations are always in flight (more than the I/O threads).
+    std::atomic<bool> stop_slow{false};
+    std::vector<std::thread> slow;
+    for (int i = 0; i < 8; ++i) {
+        slow.emplace_back([&] {
+            auto c = s.client();
+            while (!stop_slow) (void)c.request("/validate?timeout=10s", admission_review("u", "slow"));
+        });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto o = run(s, "/convert?timeout=10s", conversion_review("u", 1), clients, seconds);
+    stop_slow = true;
+    for (auto& t : slow) t.join();
+    fmt::print("{:<22} {:>10.0f} {:>10.3f} {:>10.3f} {:>8} {:>12} {:>8.2f}\n", "/convert, 8 slow val.", o.rps,
+               o.p50_ms, o.p99_ms, o.errors, conversion_review("u", 1).size(), ping_rps > 0 ? o.rps / ping_rps : 0);
     return 0;
 }
