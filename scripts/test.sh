@@ -9,6 +9,8 @@
 #
 # Options: --label unit|integration|e2e   run only that label (skips the cluster unless e2e)
 #          --no-asan                      skip the sanitizer build
+#          --tsan                         also a ThreadSanitizer build (build-tsan/) running the unit
+#                                         and integration tests (off by default: another ~25 min cold)
 #          --keep-cluster                 leave the cluster running afterwards
 set -uo pipefail
 
@@ -18,13 +20,15 @@ cd "$ROOT"
 
 LABEL=""
 ASAN=1
+TSAN=0
 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --label) LABEL=$2; shift 2 ;;
         --no-asan) ASAN=0; shift ;;
+        --tsan) TSAN=1; shift ;;
         --keep-cluster) KEEP=1; shift ;;
-        *) echo "usage: $0 [--label unit|integration|e2e] [--no-asan] [--keep-cluster]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--label unit|integration|e2e] [--no-asan] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
     esac
 done
 
@@ -71,6 +75,10 @@ if [ $ASAN -eq 1 ] && { want unit || want integration; }; then
     build build-asan -DOP_SANITIZE=ON -DOP_BUILD_BENCH=OFF \
         "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" || { echo "sanitizer build failed"; exit 1; }
 fi
+if [ $TSAN -eq 1 ] && { want unit || want integration; }; then
+    stage "build (ThreadSanitizer)"
+    build build-tsan -DOP_TSAN=ON -DOP_BUILD_BENCH=OFF || { echo "ThreadSanitizer build failed"; exit 1; }
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -81,6 +89,10 @@ for l in unit integration; do
     if [ $ASAN -eq 1 ]; then
         stage "$l tests (ASan+UBSan)"
         run_ctest build-asan $l
+    fi
+    if [ $TSAN -eq 1 ]; then
+        stage "$l tests (ThreadSanitizer)"
+        TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} run_ctest build-tsan $l
     fi
 done
 

@@ -66,13 +66,15 @@ result<void> metered_writer::update_status(kube::object const& stack, api::stack
 }
 
 controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
-                       webhook::registry& metrics)
+                       webhook::registry& metrics, write_fence const& fence)
     : opts_(o),
       handlers_(queue_),
       client_writer_(c),
       writer_(client_writer_, metrics),
+      fenced_writer_(writer_, fence),
       recorder_(c, recorder_options(std::move(instance))),
       events_(recorder_),
+      fenced_events_(events_, fence),
       owners_([key](rapidjson::Value const& stack) -> result<reconcile::identity> {
           OP_TRY(auto w, webhook::verify_owner(stack, key));
           return reconcile::identity{w.username, w.uid, w.groups, w.extra};
@@ -101,7 +103,7 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
                                                  : reconcile::impersonation_mode::owner;
     ro.forbidden_retry = o.forbidden_retry;
     reconciler_ = std::make_unique<reconcile::stack_reconciler>(
-        *cache_, writer_, events_, owners_, reconcile::make_mapper(mapping_options_from(o)), util::system_clock(), ro);
+        *cache_, fenced_writer_, fenced_events_, owners_, reconcile::make_mapper(mapping_options_from(o)), util::system_clock(), ro);
     auto& duration = metrics.get_histogram("compose_operator_reconcile_duration_seconds",
                                            "Time of one reconcile pass of a Stack");
     pool_ = std::make_unique<reconcile::worker_pool>(

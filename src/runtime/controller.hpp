@@ -1,6 +1,7 @@
 #pragma once
 // The leader's half of the operator: informers for Stacks and their children, the work queue,
 // the reconciler and its workers. start() returns once the caches synced and workers run.
+#include "fence.hpp"
 #include "op/kube/client.hpp"
 #include "op/kube/events.hpp"
 #include "op/kube/informer.hpp"
@@ -44,9 +45,10 @@ private:
 
 class controller {
 public:
-    // `metrics` receives compose_operator_reconcile_* and compose_operator_writes_total.
+    // `metrics` receives compose_operator_reconcile_* and compose_operator_writes_total. Once
+    // `fence` is engaged (leadership lost) no write or Event leaves this controller.
     controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
-               webhook::registry& metrics);
+               webhook::registry& metrics, write_fence const& fence);
     ~controller();
     controller(controller const&) = delete;
     controller& operator=(controller const&) = delete;
@@ -67,8 +69,10 @@ private:
     std::unique_ptr<reconcile::store_cache> cache_;
     reconcile::client_writer client_writer_;
     metered_writer writer_;
+    fenced_writer fenced_writer_;
     kube::event_recorder recorder_;
     reconcile::kube_event_recorder events_;
+    fenced_events fenced_events_;
     reconcile::function_owner_verifier owners_;
     std::unique_ptr<reconcile::stack_reconciler> reconciler_;
     std::unique_ptr<reconcile::worker_pool> pool_;

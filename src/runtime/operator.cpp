@@ -132,11 +132,12 @@ int run(run_options const& o) {
 
     auto instance = instance_name();
     std::mutex ctl_mutex;
+    write_fence fence;  // engaged the moment the Lease is lost: no write after that
     std::unique_ptr<controller> ctl;
     std::atomic<int> exit_code{0};
     auto start_controller = [&]() -> bool {
         std::lock_guard lock(ctl_mutex);
-        ctl = std::make_unique<controller>(c, o, *key, instance, metrics);
+        ctl = std::make_unique<controller>(c, o, *key, instance, metrics, fence);
         if (auto r = ctl->start(std::chrono::seconds(120)); !r) {
             log::error("cannot start the controller", {{"error", r.error().what()}});
             exit_code = 1;
@@ -172,6 +173,7 @@ int run(run_options const& o) {
             starter = std::jthread([&] { start_controller(); });
         };
         cb.on_stopped_leading = [&] {
+            fence.engage();  // first: workers may be mid-reconcile
             leader_gauge.set(0);
             if (leading.exchange(false)) {
                 log::warn("leadership lost; stopping so a restart campaigns again", {{"identity", instance}});
