@@ -1,6 +1,7 @@
 #include "children.hpp"
 
 #include "op/api/versions.hpp"
+#include "op/conversion/convert.hpp"
 #include "op/reconcile/handlers.hpp"
 #include "op/util/json.hpp"
 
@@ -10,15 +11,6 @@
 
 namespace op::reconcile::detail {
 namespace {
-
-template <class Versioned>
-api::stack to_hub(Versioned&& s) {
-    api::stack hub;
-    hub.metadata = std::move(s.metadata);
-    if (s.spec) hub.spec = std::move(*s.spec);
-    hub.status = std::move(s.status);
-    return hub;
-}
 
 rapidjson::Value& ensure_object(rapidjson::Value& parent, std::string_view key,
                                 rapidjson::Document::AllocatorType& alloc) {
@@ -52,18 +44,12 @@ std::string_view string_at(rapidjson::Value const& obj, std::string_view section
 
 result<api::stack> decode_hub(rapidjson::Value const& object) {
     OP_TRY(auto v, api::version_of(object));
-    switch (v) {
-        case api::version::v1beta2: {
-            OP_TRY(auto s, api::decode_v1beta2(object));
-            return to_hub(std::move(s));
-        }
-        case api::version::v1alpha3: {
-            OP_TRY(auto s, api::decode_v1alpha3(object));
-            return to_hub(std::move(s));
-        }
-        case api::version::v1beta1: break;
+    if (v == api::version::v1beta1) {
+        return invalid("the operator reads stacks as v1beta2; got v1beta1", "apiVersion");
     }
-    return invalid("the operator reads stacks as v1beta2; got v1beta1", "apiVersion");
+    // The one decoding path: conversion's (v1beta2 and v1alpha3 to the hub).
+    OP_TRY(auto hub, conversion::decode_to_hub(object));
+    return std::move(hub.stack);
 }
 
 result<std::vector<desired_child>> prepare(std::vector<mapping::k8s_object>&& objs,
