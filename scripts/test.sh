@@ -77,7 +77,8 @@ if [ $ASAN -eq 1 ] && { want unit || want integration; }; then
 fi
 if [ $TSAN -eq 1 ] && { want unit || want integration; }; then
     stage "build (ThreadSanitizer)"
-    build build-tsan -DOP_TSAN=ON -DOP_BUILD_BENCH=OFF || { echo "ThreadSanitizer build failed"; exit 1; }
+    build build-tsan -DOP_TSAN=ON -DOP_BUILD_BENCH=OFF \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG" || { echo "ThreadSanitizer build failed"; exit 1; }
 fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
