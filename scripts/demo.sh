@@ -4,7 +4,9 @@
 #   2. bring the local cluster up (scripts/cluster.sh up)
 #   3. install the Stack CRD and start the operator (webhooks + reconciler) against the cluster
 #   4. apply the stacks in examples/ and wait until they are Ready, showing progress
-#   5. print what runs
+#   5. deploy a Compose application with the client (`stack deploy --wait`), then `stack
+#      services` and `stack ps`
+#   6. print what runs
 # It leaves the cluster and the operator running; `scripts/cluster.sh down` stops both.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -46,8 +48,28 @@ while :; do
     sleep 2
 done
 
+say "a Compose application with the client: stack deploy --wait, as docker stack deploy did"
+# A real multi-service file (awesome-compose's wordpress-mysql) from a scratch folder, found as
+# docker compose finds it (compose.yaml in the current folder); the project's own e2e app when
+# the corpus is not beside the repository.
+CORPUS=${OP_CORPUS_DIR:-$ROOT/../shared/corpus/awesome-compose}
+app=$ROOT/.cluster/demo-app
+rm -rf "$app" && mkdir -p "$app"
+if [ -f "$CORPUS/wordpress-mysql.yaml" ]; then
+    cp "$CORPUS/wordpress-mysql.yaml" "$app/compose.yaml"; app_name=wordpress
+else
+    cp -r test/e2e/client/app/. "$app/"; app_name=app
+fi
+# Its own namespace: the example stacks in `demo` already have a service called db.
+kubectl get namespace demo-client >/dev/null 2>&1 || kubectl create namespace demo-client
+(cd "$app" && "$OPBIN" stack deploy --namespace demo-client --wait --timeout 5m "$app_name")
+"$OPBIN" stack ls --all-namespaces
+"$OPBIN" stack services --namespace demo-client "$app_name"
+"$OPBIN" stack ps --namespace demo-client "$app_name"
+
 say "what runs"
 kubectl -n demo get stacks,deploy,sts,ds,svc,pods
+kubectl -n demo-client get stacks,deploy,sts,ds,svc,pods
 cat <<MSG
 
 The cluster and the operator keep running. Point kubectl at them with:

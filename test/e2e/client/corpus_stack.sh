@@ -11,7 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 CORPUS=${OP_CORPUS_DIR:-$ROOT/../shared/corpus/awesome-compose}
 [ -d "$CORPUS" ] || CORPUS=/work/shared/corpus/awesome-compose
 [ -d "$CORPUS" ] || { echo "SKIP: no corpus"; exit 77; }
-SCAFFOLD=$ROOT/test/e2e/corpus/scaffold.py
+SCAFFOLD=${OP_SCAFFOLD:-$ROOT/test/e2e/corpus/scaffold.py}
 [ -f "$SCAFFOLD" ] || { echo "SKIP: no $SCAFFOLD"; exit 77; }
 command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing (scripts/setup.sh)"; exit 77; }
 BIN=${OP_BIN:-$ROOT/build/src/compose-operator}
