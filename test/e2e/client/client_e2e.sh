@@ -77,6 +77,8 @@ stack deploy -n "$NS" --dry-run --profile debug
 check "dry run with --profile debug would add the profile's service" has "$OUT" "+ service adminer"
 COMPOSE_PROFILES=debug stack deploy -n "$NS" --dry-run
 check "... and so would COMPOSE_PROFILES=debug" has "$OUT" "+ service adminer"
+COMPOSE_PROJECT_NAME=from_env stack deploy -c ../one.yaml -n "$NS" --dry-run
+check "COMPOSE_PROJECT_NAME names the stack when NAME is not given" has "$OUT" "stack.compose.docker.com/from-env created (server dry run)"
 stack deploy -c ../one.yaml -n "$NS" --dry-run drynew
 check "dry run of a new stack says created" has "$OUT" "stack.compose.docker.com/drynew created (server dry run)"
 check "dry run created nothing" bash -c "! kubectl -n '$NS' get stack drynew >/dev/null 2>&1"
