@@ -2,6 +2,7 @@
 
 #include "op/api/versions.hpp"
 #include "op/conversion/convert.hpp"
+#include "op/mapping/labels.hpp"
 #include "op/reconcile/handlers.hpp"
 #include "op/util/json.hpp"
 
@@ -18,18 +19,6 @@ rapidjson::Value& ensure_object(rapidjson::Value& parent, std::string_view key,
     if (v && v->IsObject()) return *v;
     json::set(parent, key, rapidjson::Value(rapidjson::kObjectType), alloc);
     return *json::find(parent, key);
-}
-
-rapidjson::Value owner_reference(api::stack const& stack,
-                                 rapidjson::Document::AllocatorType& alloc) {
-    rapidjson::Value ref(rapidjson::kObjectType);
-    json::set(ref, "apiVersion", json::string_value(mapping::owner_api_version, alloc), alloc);
-    json::set(ref, "kind", json::string_value(api::kind, alloc), alloc);
-    json::set(ref, "name", json::string_value(stack.metadata.name, alloc), alloc);
-    json::set(ref, "uid", json::string_value(stack.metadata.uid, alloc), alloc);
-    json::set(ref, "controller", rapidjson::Value(true), alloc);
-    json::set(ref, "blockOwnerDeletion", rapidjson::Value(true), alloc);
-    return ref;
 }
 
 std::string_view string_at(rapidjson::Value const& obj, std::string_view section,
@@ -84,13 +73,13 @@ result<std::vector<desired_child>> prepare(std::vector<mapping::k8s_object>&& ob
                 json::set(meta, "ownerReferences", rapidjson::Value(rapidjson::kArrayType), alloc);
                 refs = json::find(meta, "ownerReferences");
             }
-            refs->PushBack(owner_reference(stack, alloc), alloc);
+            refs->PushBack(mapping::owner_reference(stack, alloc), alloc);
         } else if (uid != stack.metadata.uid) {
             return internal(fmt::format("mapping made {} {} controlled by uid {}, not the stack",
                                         o.kind, o.name, uid));
         }
         // Hash before the annotation goes in; mapping output is deterministic.
-        d.hash = fnv_hash(json::dump(d.body));
+        d.hash = conversion::content_hash(json::dump(d.body));
         auto& annotations = ensure_object(meta, "annotations", alloc);
         json::set(annotations, desired_hash_annotation, json::string_value(d.hash, alloc), alloc);
         out.push_back(std::move(d));
@@ -149,14 +138,6 @@ bool needs_replace(rapidjson::Value const& cached, desired_child const& d) {
     return live_headless != want_headless;
 }
 
-std::string fnv_hash(std::string_view text) {
-    std::uint64_t h = 14695981039346656037ull;
-    for (unsigned char c : text) {
-        h ^= c;
-        h *= 1099511628211ull;
-    }
-    return fmt::format("fnv1a64:{:016x}", h);
-}
 
 bool being_deleted(rapidjson::Value const& obj) {
     return !kube::meta_string(obj, "deletionTimestamp").empty();

@@ -47,9 +47,6 @@ struct desired_child {
 // a Service switching between headless (clusterIP None) and a cluster IP (immutable field).
 [[nodiscard]] bool needs_replace(rapidjson::Value const& cached, desired_child const& d);
 
-// "fnv1a64:<16 hex digits>" of `text`.
-[[nodiscard]] std::string fnv_hash(std::string_view text);
-
 // metadata.deletionTimestamp is set.
 [[nodiscard]] bool being_deleted(rapidjson::Value const& obj);
 
