@@ -19,7 +19,20 @@ error context::fail(node const& n, std::string const& path, std::string msg) con
 }
 
 void context::warn(std::string path, std::string msg) const {
+    if (warnings.size() >= budget.limits.max_warnings) {
+        ++budget.warnings_dropped;
+        return;
+    }
     warnings.push_back({std::move(path), std::move(msg)});
+}
+
+status context::take_ports(node const& n, std::string const& path, std::size_t count) const {
+    if (count > budget.limits.max_ports - budget.ports) {
+        return fail(n, path, "the project has more than " + std::to_string(budget.limits.max_ports) +
+                                 " ports after range expansion (limit max_ports); publish smaller ranges");
+    }
+    budget.ports += count;
+    return {};
 }
 
 std::string quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }

@@ -1,5 +1,6 @@
 #pragma once
 // Private: typed decoding of an (interpolated, merged) node tree into the project model.
+#include "budget.hpp"
 #include "op/compose/load.hpp"
 #include "op/compose/node.hpp"
 #include "op/compose/project.hpp"
@@ -19,10 +20,14 @@ struct context {
     load_options const& options;
     std::vector<std::string> const& file_names;
     std::vector<load_warning>& warnings;
+    load_budget& budget;  // what this load has spent of options.limits
 
     // An `invalid` error at `path`, message suffixed with the node's position.
     [[nodiscard]] error fail(node const& n, std::string const& path, std::string msg) const;
+    // Adds a warning; past limits.max_warnings it is only counted (load() reports the count).
     void warn(std::string path, std::string msg) const;
+    // Charges `count` service ports (after range expansion) to limits.max_ports; fails at `path`.
+    [[nodiscard]] status take_ports(node const& n, std::string const& path, std::size_t count) const;
 };
 
 [[nodiscard]] std::string quoted(std::string_view s);

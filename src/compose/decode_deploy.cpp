@@ -181,11 +181,13 @@ result<std::vector<service_port>> decode_ports(context const& c, node const& n,
         node const& it = n.items[i];
         std::string const ip = index_path(p, i);
         if (it.is_scalar()) {
-            auto ports = parse_port(it.scalar);
+            OP_RETURN_IF_ERROR(c.take_ports(it, ip, port_count(it.scalar)));
+            auto ports = parse_port(it.scalar, c.options.limits.max_ports);
             if (!ports) return c.fail(it, ip, ports.error().message);
             for (auto& x : *ports) out.push_back(std::move(x));
             continue;
         }
+        OP_RETURN_IF_ERROR(c.take_ports(it, ip, 1));
         service_port sp;
         bool has_target = false;
         OP_RETURN_IF_ERROR(walk(c, it, ip,

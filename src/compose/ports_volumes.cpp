@@ -2,6 +2,7 @@
 #include "op/compose/scalars.hpp"
 
 #include <charconv>
+#include <optional>
 
 namespace op::compose {
 namespace {
@@ -64,26 +65,36 @@ bool valid_volume_name(std::string_view s) {
 
 }  // namespace
 
-result<std::vector<service_port>> parse_port(std::string_view text) {
+namespace {
+
+// A short-syntax port before range expansion.
+struct port_spec {
+    port_range target;
+    std::optional<port_range> published;
+    std::string protocol = "tcp";
+    std::string host_ip;
+    [[nodiscard]] std::size_t count() const { return target.end - target.start + 1; }
+};
+
+result<port_spec> parse_port_spec(std::string_view text) {
     auto bad = [&](std::string const& why) {
         return invalid("invalid port " + quote(text) + ": " + why);
     };
+    port_spec out;
     std::string_view rest = text;
-    std::string protocol = "tcp";
     if (std::size_t const slash = rest.rfind('/'); slash != std::string_view::npos) {
-        protocol = std::string(rest.substr(slash + 1));
+        out.protocol = std::string(rest.substr(slash + 1));
         rest = rest.substr(0, slash);
-        if (protocol != "tcp" && protocol != "udp" && protocol != "sctp") {
-            return bad("unknown protocol " + quote(protocol) + " (use tcp, udp or sctp)");
+        if (out.protocol != "tcp" && out.protocol != "udp" && out.protocol != "sctp") {
+            return bad("unknown protocol " + quote(out.protocol) + " (use tcp, udp or sctp)");
         }
     }
-    std::string host_ip;
     if (!rest.empty() && rest.front() == '[') {
         std::size_t const close = rest.find(']');
         if (close == std::string_view::npos || close + 1 >= rest.size() || rest[close + 1] != ':') {
             return bad("malformed IPv6 host address");
         }
-        host_ip = std::string(rest.substr(1, close - 1));
+        out.host_ip = std::string(rest.substr(1, close - 1));
         rest = rest.substr(close + 2);
         if (rest.find(':') == std::string_view::npos) return bad("missing container port");
     }
@@ -96,31 +107,51 @@ result<std::vector<service_port>> parse_port(std::string_view text) {
         has_published = true;
         published_s = head;
         if (std::size_t const c2 = head.rfind(':'); c2 != std::string_view::npos) {
-            if (!host_ip.empty()) return bad("too many ':'");
-            host_ip = std::string(head.substr(0, c2));
+            if (!out.host_ip.empty()) return bad("too many ':'");
+            out.host_ip = std::string(head.substr(0, c2));
             published_s = head.substr(c2 + 1);
-            if (host_ip.empty()) return bad("empty host IP");
+            if (out.host_ip.empty()) return bad("empty host IP");
         }
         if (published_s.empty()) has_published = false;  // "127.0.0.1::80"
     }
     std::string why;
-    port_range target;
-    if (!parse_range(target_s, target, why, "container port")) return bad(why);
-    port_range published;
-    if (has_published && !parse_range(published_s, published, why, "host port")) return bad(why);
-    std::uint32_t const n = target.end - target.start + 1;
-    std::vector<service_port> out;
-    if (n > 1 && has_published && published.end - published.start + 1 != n) {
-        return bad("host and container port ranges have different sizes");
+    if (!parse_range(target_s, out.target, why, "container port")) return bad(why);
+    if (has_published) {
+        port_range published;
+        if (!parse_range(published_s, published, why, "host port")) return bad(why);
+        if (out.count() > 1 && published.end - published.start + 1 != out.count()) {
+            return bad("host and container port ranges have different sizes");
+        }
+        out.published = published;
     }
+    return out;
+}
+
+}  // namespace
+
+std::size_t port_count(std::string_view text) {
+    auto spec = parse_port_spec(text);
+    return spec ? spec->count() : 0;
+}
+
+result<std::vector<service_port>> parse_port(std::string_view text, std::size_t max_ports) {
+    OP_TRY(port_spec spec, parse_port_spec(text));
+    std::size_t const n = spec.count();
+    if (n > max_ports) {
+        return invalid("invalid port " + quote(text) + ": " + std::to_string(n) +
+                       " ports, more than the limit of " + std::to_string(max_ports));
+    }
+    std::vector<service_port> out;
+    out.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
         service_port p;
-        p.target = target.start + i;
-        if (has_published) {
-            p.published = n > 1 ? port_range{published.start + i, published.start + i} : published;
+        p.target = spec.target.start + i;
+        if (spec.published) {
+            p.published = n > 1 ? port_range{spec.published->start + i, spec.published->start + i}
+                                : spec.published;
         }
-        p.protocol = protocol;
-        p.host_ip = host_ip;
+        p.protocol = spec.protocol;
+        p.host_ip = spec.host_ip;
         out.push_back(std::move(p));
     }
     return out;

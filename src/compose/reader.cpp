@@ -1,11 +1,14 @@
 // yaml-cpp event handler building op::compose::node trees under limits.
 #include "reader.hpp"
 
+#include "decode.hpp"
+
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/mark.h>
 #include <yaml-cpp/parser.h>
 
+#include <algorithm>
 #include <memory>
 #include <new>
 #include <optional>
@@ -19,18 +22,36 @@ namespace {
 struct abort_parse {
     std::string message;
     mark where;
+    std::string field_path;
 };
 
-std::size_t count_nodes(node const& n) {
-    std::size_t c = 1;
-    for (auto const& i : n.items) c += count_nodes(i);
-    for (auto const& [k, v] : n.entries) c += 1 + count_nodes(v);
+// What a subtree costs: nodes and bytes (as load_limits counts them) and nesting depth.
+struct cost {
+    std::size_t nodes = 0;
+    std::size_t bytes = 0;
+    std::size_t depth = 0;
+};
+
+cost measure(node const& n) {
+    cost c{1, n.scalar.size() + n.tag.size(), 0};
+    auto add = [&c](cost const& sub) {
+        c.nodes += sub.nodes;
+        c.bytes += sub.bytes;
+        c.depth = std::max(c.depth, sub.depth + 1);
+    };
+    for (auto const& i : n.items) add(measure(i));
+    for (auto const& [k, v] : n.entries) {
+        add(measure(v));
+        c.nodes += 1;
+        c.bytes += k.size();
+    }
+    if (n.type == node::kind::sequence || n.type == node::kind::mapping) c.depth = std::max<std::size_t>(c.depth, 1);
     return c;
 }
 
 class builder final : public YAML::EventHandler {
 public:
-    builder(int file, load_limits const& lim) : file_(file), lim_(lim) {}
+    builder(int file, load_budget& budget) : file_(file), budget_(budget), lim_(budget.limits) {}
 
     std::optional<node> root;
     bool saw_document = false;
@@ -41,25 +62,28 @@ public:
     void OnNull(YAML::Mark const& m, YAML::anchor_t anchor) override {
         node n;
         n.where = to_mark(m);
+        spend({1, 0, 0}, n.where, nullptr);
         finish(std::move(n), anchor, false);
     }
 
     void OnAlias(YAML::Mark const& m, YAML::anchor_t anchor) override {
         if (anchor >= anchors_.size() || !anchors_[anchor]) {
-            throw abort_parse{"alias to an unknown or unfinished anchor", to_mark(m)};
+            throw abort_parse{"alias to an unknown or unfinished anchor", to_mark(m), path()};
         }
-        alias_nodes_ += anchor_sizes_[anchor];
-        if (alias_nodes_ > lim_.max_alias_nodes) {
-            throw abort_parse{"aliases expand to more than " + std::to_string(lim_.max_alias_nodes) +
-                                  " nodes (excessive aliasing)",
-                              to_mark(m)};
+        cost const& c = anchor_costs_[anchor];
+        if (stack_.size() + c.depth > lim_.max_depth) {
+            throw abort_parse{"alias nests deeper than " + std::to_string(lim_.max_depth) +
+                                  " levels (limit max_depth)",
+                              to_mark(m), path()};
         }
+        spend(c, to_mark(m), "alias expands ");
         node copy = *anchors_[anchor];
         finish(std::move(copy), 0, false);
     }
 
     void OnScalar(YAML::Mark const& m, std::string const& tag, YAML::anchor_t anchor,
                   std::string const& value) override {
+        spend({1, value.size() + kept_tag(tag).size(), 0}, to_mark(m), nullptr, &value);
         node n = node::make_scalar(value, tag == "!" || tag == "tag:yaml.org,2002:str");
         set_tag(n, tag);
         n.where = to_mark(m);
@@ -96,15 +120,60 @@ private:
         return mark{m.line + 1, m.column + 1, file_};
     }
 
-    static void set_tag(node& n, std::string const& tag) {
-        if (tag != "?" && tag != "!" && !tag.empty()) n.tag = tag;
+    // The field path of the node being read ("services.web.ports[3]"); `scalar` is the text of
+    // a scalar being read, which names the path when it is a mapping key.
+    std::string path(std::string const* scalar = nullptr) const {
+        std::string p;
+        for (frame const& f : stack_) {
+            if (f.value.type == node::kind::sequence) {
+                p = index_path(p, f.value.items.size());
+            } else if (f.key) {
+                p = key_path(p, *f.key);
+            } else if (scalar != nullptr && &f == &stack_.back()) {
+                p = key_path(p, *scalar);
+            }
+        }
+        return p;
     }
+
+    // Charges `c` to the load's budget. `how` starts the message when the cost comes from
+    // expanding something ("alias expands "); otherwise the document itself is too big.
+    void spend(cost const& c, mark const& m, char const* how, std::string const* scalar = nullptr) {
+        budget_.nodes += c.nodes;
+        budget_.scalar_bytes += c.bytes;
+        char const* unit = nullptr;
+        char const* name = nullptr;
+        std::size_t limit = 0;
+        if (budget_.nodes > lim_.max_nodes) {
+            unit = "nodes";
+            name = "max_nodes";
+            limit = lim_.max_nodes;
+        } else if (budget_.scalar_bytes > lim_.max_scalar_bytes) {
+            unit = "bytes of keys and values";
+            name = "max_scalar_bytes";
+            limit = lim_.max_scalar_bytes;
+        } else {
+            return;
+        }
+        std::string msg = how != nullptr ? std::string(how) + "the Compose document to "
+                                         : std::string("the Compose document has ");
+        msg += over_limit(limit, unit, name);
+        if (how != nullptr) msg += "; aliases and merge keys count at their expanded size";
+        throw abort_parse{std::move(msg), m, path(scalar)};
+    }
+
+    // The explicit tag a node keeps: none for yaml-cpp's "?" (plain) and "!" (quoted).
+    static std::string_view kept_tag(std::string const& tag) {
+        return tag == "?" || tag == "!" ? std::string_view{} : std::string_view{tag};
+    }
+    static void set_tag(node& n, std::string const& tag) { n.tag = std::string(kept_tag(tag)); }
 
     void open(node::kind k, YAML::Mark const& m, std::string const& tag, YAML::anchor_t anchor) {
         if (stack_.size() >= lim_.max_depth) {
             throw abort_parse{"nesting deeper than " + std::to_string(lim_.max_depth) + " levels",
-                              to_mark(m)};
+                              to_mark(m), path()};
         }
+        spend({1, kept_tag(tag).size(), 0}, to_mark(m), nullptr);
         frame f;
         f.value.type = k;
         f.value.where = to_mark(m);
@@ -123,9 +192,12 @@ private:
         if (anchor != 0) {
             if (anchors_.size() <= anchor) {
                 anchors_.resize(anchor + 1);
-                anchor_sizes_.resize(anchor + 1);
+                anchor_costs_.resize(anchor + 1);
             }
-            anchor_sizes_[anchor] = count_nodes(n);
+            // The anchor keeps a copy, which costs as much as the node itself.
+            cost const c = measure(n);
+            spend(c, n.where, nullptr);
+            anchor_costs_[anchor] = c;
             anchors_[anchor] = n;
         }
         if (stack_.empty()) {
@@ -143,7 +215,7 @@ private:
             } else if (n.type != node::kind::scalar) {
                 throw abort_parse{"mapping keys must be strings, not a " +
                                       std::string(kind_name(n.type)),
-                                  n.where};
+                                  n.where, path()};
             }
             top.key = std::move(n.scalar);
             top.key_quoted = quoted;
@@ -157,31 +229,35 @@ private:
             return;
         }
         if (!top.keys.insert(key).second) {
-            throw abort_parse{"duplicate key \"" + key + "\"", top.key_mark};
+            top.key = key;  // for the path
+            throw abort_parse{"duplicate key \"" + key + "\"", top.key_mark, path()};
         }
         top.value.entries.emplace_back(std::move(key), std::move(n));
     }
 
-    // `<<: *a` / `<<: [*a, *b]`: entries of the merged mappings that the mapping does not set
+// `<<: *a` / `<<: [*a, *b]`: entries of the merged mappings that the mapping does not set
     // itself are appended; among several, the earlier mapping wins.
     void resolve_merge_keys(frame& f) {
-        for (node const& m : f.merges) {
-            std::vector<node const*> sources;
+        for (node& m : f.merges) {
+            std::vector<node*> sources;
             if (m.type == node::kind::mapping) {
                 sources.push_back(&m);
             } else if (m.type == node::kind::sequence) {
-                for (auto const& i : m.items) {
+                for (auto& i : m.items) {
                     if (i.type != node::kind::mapping) {
-                        throw abort_parse{"merge key \"<<\" needs mappings", i.where};
+                        throw abort_parse{"merge key \"<<\" needs mappings", i.where, path()};
                     }
                     sources.push_back(&i);
                 }
             } else {
-                throw abort_parse{"merge key \"<<\" needs a mapping or a list of mappings", m.where};
+                throw abort_parse{"merge key \"<<\" needs a mapping or a list of mappings", m.where,
+                                  path()};
             }
-            for (node const* s : sources) {
-                for (auto const& [k, v] : s->entries) {
-                    if (f.keys.insert(k).second) f.value.entries.emplace_back(k, v);
+            // The merged values were charged when they were read (aliases at their expanded
+            // size) and are moved, not copied.
+            for (node* s : sources) {
+                for (auto& [k, v] : s->entries) {
+                    if (f.keys.insert(k).second) f.value.entries.emplace_back(std::move(k), std::move(v));
                 }
             }
         }
@@ -189,11 +265,11 @@ private:
     }
 
     int file_;
+    load_budget& budget_;
     load_limits const& lim_;
     std::vector<frame> stack_;
     std::vector<std::optional<node>> anchors_;
-    std::vector<std::size_t> anchor_sizes_;
-    std::size_t alias_nodes_ = 0;
+    std::vector<cost> anchor_costs_;
 };
 
 // Byte offset of the first invalid UTF-8 sequence, or npos.
@@ -245,7 +321,8 @@ std::string position(mark const& m, std::string_view file_name) {
 }
 
 result<node> read_yaml(std::string_view text, int file_index, std::string_view file_name,
-                       load_limits const& limits) {
+                       load_budget& budget) {
+    load_limits const& limits = budget.limits;
     if (text.size() > limits.max_bytes) {
         return invalid("Compose file is " + std::to_string(text.size()) + " bytes, more than the " +
                        std::to_string(limits.max_bytes) + "-byte limit");
@@ -258,20 +335,23 @@ result<node> read_yaml(std::string_view text, int file_index, std::string_view f
         return invalid("Compose file contains a NUL byte" +
                        position(mark_of_offset(text, nul, file_index), file_name));
     }
+    if (auto const over = check_flow_collections(text, limits)) {
+        return invalid(over->first + position(mark_of_offset(text, over->second, file_index), file_name));
+    }
     try {
         std::istringstream in{std::string(text)};
         YAML::Parser parser(in);
-        builder b(file_index, limits);
+        builder b(file_index, budget);
         parser.HandleNextDocument(b);
         if (!b.root) return node{};
-        builder extra(file_index, limits);
+        builder extra(file_index, budget);
         if (parser.HandleNextDocument(extra) && extra.root) {
             return invalid("Compose file has more than one YAML document" +
                            position(extra.root->where, file_name));
         }
         return std::move(*b.root);
     } catch (abort_parse const& e) {
-        return invalid(e.message + position(e.where, file_name));
+        return invalid(e.message + position(e.where, file_name), e.field_path);
     } catch (YAML::Exception const& e) {
         mark const m{e.mark.line + 1, e.mark.column + 1, file_index};
         return invalid("invalid YAML: " + e.msg + (e.mark.is_null() ? "" : position(m, file_name)));

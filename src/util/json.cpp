@@ -8,9 +8,18 @@
 
 namespace op::json {
 
-std::size_t nesting_depth(std::string_view text, std::size_t cap) {
+namespace {
+
+struct shape {
+    std::size_t depth = 0;   // deepest nesting (stops growing past the cap)
+    std::size_t values = 0;  // '[', '{' and ',' outside strings
+};
+
+// One linear pass over `text`, ignoring brackets inside strings; stops early once the depth
+// passes `depth_cap` or the values pass `values_cap`.
+shape measure(std::string_view text, std::size_t depth_cap, std::size_t values_cap) {
+    shape out;
     std::size_t depth = 0;
-    std::size_t deepest = 0;
     bool in_string = false;
     bool escaped = false;
     for (char c : text) {
@@ -28,10 +37,14 @@ std::size_t nesting_depth(std::string_view text, std::size_t cap) {
             case '"': in_string = true; break;
             case '{':
             case '[':
-                if (++depth > deepest) {
-                    deepest = depth;
-                    if (deepest > cap) return deepest;
+                if (++out.values > values_cap) return out;
+                if (++depth > out.depth) {
+                    out.depth = depth;
+                    if (out.depth > depth_cap) return out;
                 }
+                break;
+            case ',':
+                if (++out.values > values_cap) return out;
                 break;
             case '}':
             case ']':
@@ -40,7 +53,13 @@ std::size_t nesting_depth(std::string_view text, std::size_t cap) {
             default: break;
         }
     }
-    return deepest;
+    return out;
+}
+
+}  // namespace
+
+std::size_t nesting_depth(std::string_view text, std::size_t cap) {
+    return measure(text, cap, static_cast<std::size_t>(-1)).depth;
 }
 
 result<rapidjson::Document> parse(std::string_view text, limits lim) {
@@ -48,8 +67,14 @@ result<rapidjson::Document> parse(std::string_view text, limits lim) {
         return invalid(fmt::format("JSON body of {} bytes exceeds the limit of {} bytes",
                                    text.size(), lim.max_bytes));
     }
-    if (nesting_depth(text, lim.max_depth) > lim.max_depth) {
+    shape const sh = measure(text, lim.max_depth, lim.max_values);
+    if (sh.depth > lim.max_depth) {
         return invalid(fmt::format("JSON nesting deeper than {} levels", lim.max_depth));
+    }
+    if (sh.values > lim.max_values) {
+        return invalid(fmt::format("JSON body has more than {} values (arrays, objects and their "
+                                   "elements; limit max_values)",
+                                   lim.max_values));
     }
     rapidjson::Document doc;
     constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;

@@ -4,10 +4,12 @@
 // Accepts Compose file format 2.x/3.x and the versionless Compose Specification. Pure: the
 // caller reads the files and passes their text; nothing here touches the file system, the
 // process environment or the clock. Hostile input is bounded (size, nesting depth, alias
-// expansion, number of services) and rejected with an `invalid` error before it can cost much.
+// expansion, ports, warnings: see limits.hpp) and rejected with an `invalid` error before it can
+// cost much.
 // Nothing throws: yaml-cpp exceptions are turned into op::result errors carrying the field path,
 // the offending value and the line/column.
 #include "op/compose/interpolate.hpp"
+#include "op/compose/limits.hpp"
 #include "op/compose/project.hpp"
 #include "op/util/error.hpp"
 
@@ -17,14 +19,6 @@
 #include <vector>
 
 namespace op::compose {
-
-struct load_limits {
-    std::size_t max_bytes = 1u << 20;          // per file
-    std::size_t max_depth = 64;                // nesting of mappings/sequences
-    std::size_t max_alias_nodes = 100'000;     // nodes produced by expanding aliases, per file
-    std::size_t max_services = 1'000;
-    std::size_t max_files = 32;
-};
 
 struct load_options {
     load_limits limits;

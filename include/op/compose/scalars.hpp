@@ -1,10 +1,12 @@
 #pragma once
 // Compose scalar syntaxes shared by the loader, the emitter and downstream converters:
 // Go durations, byte sizes, shell-word splitting, port and volume short syntax.
+#include "op/compose/limits.hpp"
 #include "op/compose/project.hpp"
 #include "op/util/error.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,8 +31,12 @@ namespace op::compose {
 [[nodiscard]] result<std::vector<std::string>> split_shell_words(std::string_view text);
 
 // Parses a short-syntax port "[ip:][published[-end]:]target[-end][/proto]"; a target range
-// yields one port per target. Fails with `invalid port "<text>": <reason>`.
-[[nodiscard]] result<std::vector<service_port>> parse_port(std::string_view text);
+// yields one port per target. Fails with `invalid port "<text>": <reason>`, also when the range
+// stands for more than `max_ports` ports (checked before any is built).
+[[nodiscard]] result<std::vector<service_port>> parse_port(
+    std::string_view text, std::size_t max_ports = load_limits{}.max_ports);
+// How many ports parse_port(text) would build, without building them; 0 when it would fail.
+[[nodiscard]] std::size_t port_count(std::string_view text);
 
 // Parses a short-syntax volume "[source:]target[:options]" (options: ro, rw, z, Z, nocopy,
 // propagation, consistency). Type is bind for sources starting with '/', '.' or '~', otherwise

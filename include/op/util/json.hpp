@@ -20,14 +20,18 @@ namespace op::json {
 struct limits {
     std::size_t max_bytes = 7u << 20;  // the kube-apiserver's own admission body cap
     std::size_t max_depth = 128;
+    // Arrays, objects and their elements, counted as opening brackets and commas before
+    // RapidJSON builds anything: a parsed value costs about 50 bytes, so 500000 keep one parse
+    // under ~30 MiB whatever the body (7 MiB of "0," would be 3.7 million values, ~190 MiB).
+    std::size_t max_values = 500'000;
 };
 
 // Deepest nesting of objects/arrays in `text`, ignoring brackets inside strings. Linear, no
 // allocation; stops counting (and returns a value > cap) once `cap` is exceeded.
 [[nodiscard]] std::size_t nesting_depth(std::string_view text, std::size_t cap);
 
-// Parses a JSON document. Fails (invalid) when the text is larger or deeper than `lim`, is not
-// well-formed, or is not valid UTF-8; the message gives the byte offset.
+// Parses a JSON document. Fails (invalid) when the text is larger, deeper or has more values
+// than `lim`, is not well-formed, or is not valid UTF-8; the message gives the byte offset.
 [[nodiscard]] result<rapidjson::Document> parse(std::string_view text, limits lim = {});
 
 // Serialises compactly (no whitespace).

@@ -56,7 +56,7 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
          "services.web.volumes[0]: bind mount needs a source (line 4, column 15)"},
         {"- a\n- b\n", "top-level object must be a mapping (line 1, column 1)"},
         {"", "empty Compose file"},
-        {"services:\n  a: {image: x}\n  a: {image: y}\n", "duplicate key \"a\" (line 3, column 3)"},
+        {"services:\n  a: {image: x}\n  a: {image: y}\n", "services.a: duplicate key \"a\" (line 3, column 3)"},
         {"services: [\n", "invalid YAML: end of sequence flow not found (line 2, column 1)"},
         {"include: [other.yaml]\nservices: {}\n",
          "include: include is not supported: pass the included files to load_files() (line 1, column 10)"},
@@ -82,7 +82,8 @@ TEST_CASE("billion laughs is rejected quickly without expanding", "[unit]") {
     auto r = load(text);
     auto const took = std::chrono::steady_clock::now() - start;
     REQUIRE_FALSE(r);
-    CHECK(r.error().message.find("excessive aliasing") != std::string::npos);
+    CHECK(r.error().what() ==
+          "a4: the Compose document has more than 100000 nodes (limit max_nodes) (line 5, column 5)");
     CHECK(took < std::chrono::seconds(2));
 }
 
@@ -92,7 +93,7 @@ TEST_CASE("limits: depth, size, services, files", "[unit]") {
     for (int i = 0; i < 100; ++i) deep += "]";
     auto d = load(deep);
     REQUIRE_FALSE(d);
-    CHECK(d.error().message == "nesting deeper than 64 levels (line 4, column 74)");
+    CHECK(d.error().message == "nesting deeper than 64 levels (line 4, column 77)");
     std::string compact = "x:\n";
     for (int i = 0; i < 100000; ++i) compact += "- ";
     compact += "x\n";

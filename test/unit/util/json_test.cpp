@@ -68,3 +68,26 @@ TEST_CASE("set replaces or adds members", "[unit][util]") {
     CHECK(op::json::dump(d) == R"({"k":"v2"})");
     CHECK(op::json::dump_pretty(d) == "{\n  \"k\": \"v2\"\n}");
 }
+
+TEST_CASE("parse counts values before building them (max_values)", "[unit][util]") {
+    // [ + 3 commas = 4; nested: [ [ , ] , { } , "..." ] = 6 (commas in strings do not count).
+    CHECK(op::json::parse("[1,2,3,4]", {.max_values = 4}));
+    auto past = op::json::parse("[1,2,3,4,5]", {.max_values = 4});
+    REQUIRE_FALSE(past);
+    CHECK(past.error().message ==
+          "JSON body has more than 4 values (arrays, objects and their elements; limit max_values)");
+    CHECK(op::json::parse(R"([[1,2],{}, "a,b,[,{"])", {.max_values = 6}));
+    CHECK_FALSE(op::json::parse(R"([[1,2],{}, "a,b", 3])", {.max_values = 6}));
+    CHECK(op::json::limits{}.max_values == 500'000);
+    // At the default depth limit and one past it.
+    std::string const at = std::string(128, '[') + std::string(128, ']');
+    CHECK(op::json::parse(at));
+    std::string const past_depth = std::string(129, '[') + std::string(129, ']');
+    CHECK(op::json::parse(past_depth).error().message == "JSON nesting deeper than 128 levels");
+    // At the size limit (7 MiB of spaces around a value) and one byte past it.
+    std::string body(7u << 20, ' ');
+    body[0] = '1';
+    CHECK(op::json::parse(body));
+    CHECK(op::json::parse(body + " ").error().message ==
+          "JSON body of 7340033 bytes exceeds the limit of 7340032 bytes");
+}
