@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace op::api {
 namespace detail {
 
@@ -13,7 +15,13 @@ error wrong_type(std::string path, std::string_view want, value const& got) {
 }
 
 std::string item_path(std::string_view path, std::size_t index) {
-    return fmt::format("{}[{}]", path, index);
+    char digits[24];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, index);
+    (void)ec;
+    std::string out;
+    out.reserve(path.size() + static_cast<std::size_t>(end - digits) + 2);
+    out.append(path).append(1, '[').append(digits, end).append(1, ']');
+    return out;
 }
 
 result<std::string> read_string(value const& obj, std::string_view key, std::string_view path) {

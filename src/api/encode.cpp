@@ -320,7 +320,7 @@ rapidjson::Document encode_structured(Stack const& s, version v) {
 Value encode_metadata(object_meta const& m, alloc_t& a) {
     Value out(rapidjson::kObjectType);
     if (!m.raw.empty()) {
-        if (auto raw = json::parse(m.raw); raw && raw->IsObject()) out.CopyFrom(*raw, a);
+        if (auto raw = json::parse_value(m.raw, a); raw && raw->IsObject()) out = std::move(*raw);
     }
     auto set_str = [&](char const* key, std::string const& v) {
         if (!v.empty()) json::set(out, key, json::string_value(v, a), a);

@@ -4,7 +4,11 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
+
+#include <cstring>
 
 namespace op::json {
 
@@ -62,7 +66,77 @@ std::size_t nesting_depth(std::string_view text, std::size_t cap) {
     return measure(text, cap, static_cast<std::size_t>(-1)).depth;
 }
 
-result<rapidjson::Document> parse(std::string_view text, limits lim) {
+namespace {
+
+// True when no byte of `text` has its high bit set (then it is valid UTF-8 as it stands, and
+// RapidJSON's per-character validation can be skipped). Eight bytes at a time.
+bool all_ascii(std::string_view text) {
+    char const* p = text.data();
+    std::size_t n = text.size();
+    std::uint64_t acc = 0;
+    for (; n >= 8; p += 8, n -= 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p, 8);
+        acc |= w;
+    }
+    for (; n > 0; ++p, --n) acc |= static_cast<unsigned char>(*p);
+    return (acc & 0x8080808080808080ull) == 0;
+}
+
+// Forwards SAX events to a Document and stops the parse (kParseErrorTermination) when objects and
+// arrays nest deeper than `cap` (measure() has checked it already; this keeps the bound local), so the
+// recursive parser never recurses more than cap + 1 levels.
+template <class Doc>
+struct depth_capped {
+    Doc& doc;
+    std::size_t cap;
+    std::size_t depth = 0;
+    bool too_deep = false;
+
+    bool Null() { return doc.Null(); }
+    bool Bool(bool b) { return doc.Bool(b); }
+    bool Int(int i) { return doc.Int(i); }
+    bool Uint(unsigned i) { return doc.Uint(i); }
+    bool Int64(std::int64_t i) { return doc.Int64(i); }
+    bool Uint64(std::uint64_t i) { return doc.Uint64(i); }
+    bool Double(double d) { return doc.Double(d); }
+    bool RawNumber(char const* s, rapidjson::SizeType n, bool copy) { return doc.RawNumber(s, n, copy); }
+    bool String(char const* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
+    bool Key(char const* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
+    bool StartObject() { return enter() && doc.StartObject(); }
+    bool EndObject(rapidjson::SizeType n) { --depth; return doc.EndObject(n); }
+    bool StartArray() { return enter() && doc.StartArray(); }
+    bool EndArray(rapidjson::SizeType n) { --depth; return doc.EndArray(n); }
+
+    bool enter() {
+        if (++depth > cap) {
+            too_deep = true;
+            return false;
+        }
+        return true;
+    }
+};
+
+template <unsigned Flags>
+rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view text,
+                                    std::size_t cap, bool& too_deep) {
+    rapidjson::ParseResult res;
+    auto generate = [&](rapidjson::Document& d) {
+        depth_capped<rapidjson::Document> h{d, cap};
+        rapidjson::MemoryStream ms(text.data(), text.size());
+        rapidjson::Reader reader;
+        res = reader.Parse<Flags>(ms, h);
+        too_deep = h.too_deep;
+        return !res.IsError();
+    };
+    doc.Populate(generate);
+    return res;
+}
+
+}  // namespace
+
+namespace {
+result<void> parse_into(rapidjson::Document& doc, std::string_view text, limits lim) {
     if (text.size() > lim.max_bytes) {
         return invalid(fmt::format("JSON body of {} bytes exceeds the limit of {} bytes",
                                    text.size(), lim.max_bytes));
@@ -76,21 +150,58 @@ result<rapidjson::Document> parse(std::string_view text, limits lim) {
                                    "elements; limit max_values)",
                                    lim.max_values));
     }
-    rapidjson::Document doc;
-    constexpr unsigned flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-    doc.Parse<flags>(text.data(), text.size());
-    if (doc.HasParseError()) {
-        return invalid(fmt::format("malformed JSON at byte {}: {}", doc.GetErrorOffset(),
-                                   rapidjson::GetParseError_En(doc.GetParseError())));
+    // Recursive descent is bounded by the depth cap; a caller asking for a very deep cap gets the
+    // iterative parser (no recursion on the C stack at all).
+    bool const recursive = lim.max_depth <= 256;
+    bool const ascii = all_ascii(text);
+    bool too_deep = false;
+    constexpr unsigned it = rapidjson::kParseIterativeFlag;
+    constexpr unsigned utf8 = rapidjson::kParseValidateEncodingFlag;
+    rapidjson::ParseResult res =
+        recursive ? (ascii ? parse_capped<0>(doc, text, lim.max_depth, too_deep)
+                           : parse_capped<utf8>(doc, text, lim.max_depth, too_deep))
+                  : (ascii ? parse_capped<it>(doc, text, lim.max_depth, too_deep)
+                           : parse_capped<it | utf8>(doc, text, lim.max_depth, too_deep));
+    if (too_deep) return invalid(fmt::format("JSON nesting deeper than {} levels", lim.max_depth));
+    if (res.IsError()) {
+        return invalid(fmt::format("malformed JSON at byte {}: {}", res.Offset(),
+                                   rapidjson::GetParseError_En(res.Code())));
     }
+    return {};
+}
+}  // namespace
+
+result<rapidjson::Document> parse(std::string_view text, limits lim) {
+    rapidjson::Document doc;
+    OP_RETURN_IF_ERROR(parse_into(doc, text, lim));
     return doc;
 }
 
-std::string dump(rapidjson::Value const& v) {
-    rapidjson::StringBuffer buf;
+result<rapidjson::Value> parse_value(std::string_view text,
+                                     rapidjson::Document::AllocatorType& alloc, limits lim) {
+    rapidjson::Document doc(&alloc);  // values live in `alloc`, which outlives `doc`
+    OP_RETURN_IF_ERROR(parse_into(doc, text, lim));
+    return rapidjson::Value(std::move(static_cast<rapidjson::Value&>(doc)));
+}
+
+void dump_to(rapidjson::Value const& v, std::string& out) {
+    // One buffer per thread, reused: the writer's fast unchecked puts, and no allocation once it
+    // has grown to the largest document this thread wrote.
+    thread_local rapidjson::StringBuffer buf;
+    buf.Clear();
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
     v.Accept(w);
-    return {buf.GetString(), buf.GetSize()};
+    out.append(buf.GetString(), buf.GetSize());
+    if (buf.GetSize() > (1u << 20)) {  // do not keep a huge body's buffer
+        buf.Clear();
+        buf.ShrinkToFit();
+    }
+}
+
+std::string dump(rapidjson::Value const& v) {
+    std::string out;
+    dump_to(v, out);
+    return out;
 }
 
 std::string dump_pretty(rapidjson::Value const& v) {

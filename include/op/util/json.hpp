@@ -34,8 +34,16 @@ struct limits {
 // than `lim`, is not well-formed, or is not valid UTF-8; the message gives the byte offset.
 [[nodiscard]] result<rapidjson::Document> parse(std::string_view text, limits lim = {});
 
+// Like parse(), but the value's strings and members are allocated in `alloc` (no copy is needed
+// to put it into a document that uses `alloc`).
+[[nodiscard]] result<rapidjson::Value> parse_value(std::string_view text,
+                                                   rapidjson::Document::AllocatorType& alloc,
+                                                   limits lim = {});
+
 // Serialises compactly (no whitespace).
 [[nodiscard]] std::string dump(rapidjson::Value const& v);
+// Appends the compact serialisation of `v` to `out`.
+void dump_to(rapidjson::Value const& v, std::string& out);
 // Serialises with two-space indentation.
 [[nodiscard]] std::string dump_pretty(rapidjson::Value const& v);
 
