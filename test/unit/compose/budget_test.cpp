@@ -6,6 +6,9 @@
 #include "op_catch.hpp"
 
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 
 using namespace op::compose;
@@ -244,4 +247,23 @@ TEST_CASE("budget: merging mappings, lists and services stays linear", "[unit]")
     CHECK(merged->image == "y");
     CHECK(merged->labels == std::map<std::string, std::string>{{"a", "1"}, {"b", "3"}});
     CHECK(r->project.extensions.at("x-list").items.size() == 15'001);
+}
+
+TEST_CASE("budget: the fuzz regression inputs are refused quickly", "[unit]") {
+    // test/fuzz/regressions/fuzz_compose_load: each of these cost gigabytes or crashed before the
+    // budgets; scripts/fuzz.sh replays them under libFuzzer too.
+    auto const dir = std::filesystem::path(OP_SOURCE_DIR) / "test/fuzz/regressions/fuzz_compose_load";
+    std::size_t files = 0;
+    for (auto const& e : std::filesystem::directory_iterator(dir)) {
+        std::ifstream in(e.path(), std::ios::binary);
+        std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto const start = std::chrono::steady_clock::now();
+        auto r = load(text);
+        auto const took = std::chrono::steady_clock::now() - start;
+        INFO(e.path().filename().string());
+        CHECK_FALSE(r);
+        CHECK(took < std::chrono::seconds(1));
+        ++files;
+    }
+    CHECK(files >= 4);
 }
