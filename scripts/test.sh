@@ -7,7 +7,8 @@
 #   5. e2e tests against it (optimised build)
 # Prints CTest's summary for each stage; exits non-zero on any failure.
 #
-# Options: --label unit|integration|e2e   run only that label (skips the cluster unless e2e)
+# Options: --label unit|integration|e2e|image   run only that label (skips the cluster unless e2e;
+#                                          image: only scripts/build-image.sh)
 #          --no-asan                      skip the sanitizer build
 #          --tsan                         also a ThreadSanitizer build (build-tsan/) running the unit
 #                                         and integration tests (off by default: another ~25 min cold)
@@ -28,7 +29,7 @@ while [ $# -gt 0 ]; do
         --no-asan) ASAN=0; shift ;;
         --tsan) TSAN=1; shift ;;
         --keep-cluster) KEEP=1; shift ;;
-        *) echo "usage: $0 [--label unit|integration|e2e] [--no-asan] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--label unit|integration|e2e|image] [--no-asan] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
     esac
 done
 
@@ -109,6 +110,12 @@ if want e2e; then
         echo "the local control plane did not come up; see .cluster/logs/"
         status=1
     fi
+fi
+
+if want image; then
+    # The container image, built for real (buildah, base made by debootstrap; layers cached).
+    stage "image (scripts/build-image.sh)"
+    bash scripts/build-image.sh >/dev/null || status=1
 fi
 
 stage "done: $([ $status -eq 0 ] && echo PASSED || echo FAILED) in $((SECONDS - t_start))s"
