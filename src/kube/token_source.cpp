@@ -4,6 +4,8 @@
 #include "op/util/log.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -40,7 +42,9 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
-// Runs the plugin and returns its stdout. Fails (terminal) when it cannot start or exits non-zero.
+// Runs the plugin and returns its stdout. Fails (terminal) when it cannot start or exits non-zero,
+// (transient) when it has not finished within cfg.timeout or writes more than 1 MiB: it is
+// killed then, so a hung plugin never holds the caller (an I/O thread) for longer.
 result<std::string> run_plugin(exec_config const& cfg) {
     int fds[2];
     if (pipe(fds) != 0) return terminal("exec plugin: pipe failed");
@@ -71,19 +75,36 @@ result<std::string> run_plugin(exec_config const& cfg) {
     }
     std::string out;
     char buf[4096];
+    auto const deadline = std::chrono::steady_clock::now() + cfg.timeout;
+    std::string overrun;
     for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            overrun = "did not finish within " + std::to_string(cfg.timeout.count()) + " ms";
+            break;
+        }
+        pollfd p{fds[0], POLLIN, 0};
+        int ready = poll(&p, 1, static_cast<int>(left.count()));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) continue;  // timeout: the deadline check above ends the loop
         ssize_t n = read(fds[0], buf, sizeof buf);
         if (n > 0) {
             out.append(buf, static_cast<std::size_t>(n));
-            if (out.size() > (1u << 20)) break;
+            if (out.size() > (1u << 20)) {
+                overrun = "wrote more than 1 MiB";
+                break;
+            }
         } else if (n == 0 || errno != EINTR) {
             break;
         }
     }
     close(fds[0]);
+    if (!overrun.empty()) kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
+    if (!overrun.empty()) return transient("exec plugin " + cmd + " " + overrun + "; killed it");
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return terminal("exec plugin " + cmd + " failed with status " + std::to_string(status));
     return out;

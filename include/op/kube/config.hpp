@@ -24,6 +24,8 @@ struct exec_config {
     std::vector<std::string> args;
     std::vector<std::pair<std::string, std::string>> env;
     std::string api_version = "client.authentication.k8s.io/v1";
+    // The plugin is killed (and the token request fails, transient) when it has not exited by then.
+    std::chrono::milliseconds timeout{10'000};
 };
 
 // Who to act as on one request (Impersonate-* headers). An empty user means no impersonation.

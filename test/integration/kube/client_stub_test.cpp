@@ -143,3 +143,25 @@ TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothi
                                              t.find("resourceVersion=11") != std::string::npos;
     CHECK(resumed == 1);
 }
+
+TEST_CASE("the exec credential plugin: a token, and a hung plugin killed at its timeout", "[integration]") {
+    exec_config ok;
+    ok.command = "sh";
+    ok.args = {"-c", R"(echo '{"kind":"ExecCredential","status":{"token":"tok-1"}}')"};
+    auto good = token_source::exec(ok, op::util::system_clock());
+    auto t = good->token();
+    REQUIRE(t);
+    CHECK(*t == "tok-1");
+
+    exec_config hung;
+    hung.command = "sh";
+    hung.args = {"-c", "sleep 30"};
+    hung.timeout = 300ms;
+    auto bad = token_source::exec(hung, op::util::system_clock());
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = bad->token();
+    auto took = std::chrono::steady_clock::now() - t0;
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == op::errc::transient);
+    CHECK(took < 5s);  // before the timeout: 30 s, on an I/O thread
+}
