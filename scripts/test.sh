@@ -99,6 +99,10 @@ for l in unit integration; do
 done
 
 if want e2e; then
+    # The Go test tools the e2e suites use (cached by source hash); built here so a cold build is
+    # not charged to one test's timeout.
+    stage "e2e test tools (Go)"
+    for t in gitops-check bundle-validate; do bash scripts/build-test-tool.sh "$t" >/dev/null || status=1; done
     stage "local control plane"
     if bash scripts/cluster.sh up; then
         export OP_KUBECONFIG="$ROOT/.cluster/kubeconfig"
