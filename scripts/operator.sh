@@ -32,7 +32,7 @@ start() {
     if running; then log "already running (pid $(cat "$PIDFILE"))"; return 0; fi
     # Create the CRD only when absent: the running operator rewrites its conversion clientConfig
     # (a URL here), which a later `kubectl apply` of the placeholder Service form would conflict with.
-    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/" >/dev/null
+    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/stacks.compose.docker.com.yaml" >/dev/null
     kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=60s >/dev/null
     kubectl get namespace compose-operator >/dev/null 2>&1 || kubectl create namespace compose-operator >/dev/null
     mkdir -p "$DIR/pids" "$DIR/logs" "$DIR/operator"

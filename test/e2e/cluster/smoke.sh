@@ -11,13 +11,13 @@ if ls "$ROOT"/crds/*.yaml >/dev/null 2>&1; then
     # apply of the Service form would conflict with (see scripts/operator.sh).
     crd_dry_run() {
         if kubectl get crd stacks.compose.docker.com >/dev/null 2>&1; then
-            kubectl replace --dry-run=server -f "$ROOT/crds/" -o name
+            kubectl replace --dry-run=server -f "$ROOT/crds/stacks.compose.docker.com.yaml" -o name
         else
-            kubectl create --dry-run=server -f "$ROOT/crds/" -o name
+            kubectl create --dry-run=server -f "$ROOT/crds/stacks.compose.docker.com.yaml" -o name
         fi
     }
     check "the CRDs in crds/ are accepted (server-side dry run)" crd_dry_run
-    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/" >/dev/null
+    kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/stacks.compose.docker.com.yaml" >/dev/null
     eventually 30 "Stack CRD is Established" \
         kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=1s
 else
