@@ -148,4 +148,35 @@ bool controlled_by_stack_named(rapidjson::Value const& obj, std::string_view nam
     return stack && *stack == name;
 }
 
+std::optional<std::string> adoption_body(rapidjson::Value const& secret, api::stack const& stack) {
+    auto const* meta = json::find(secret, "metadata");
+    auto const* labels = meta ? json::find(*meta, "labels") : nullptr;
+    auto const* owner = labels ? json::find(*labels, mapping::label_stack_namespace) : nullptr;
+    if (!owner || !owner->IsString() || stack.metadata.name != owner->GetString()) return std::nullopt;
+    if (auto const* refs = json::find(*meta, "ownerReferences"); refs && refs->IsArray()) {
+        for (auto const& r : refs->GetArray()) {
+            auto const* uid = r.IsObject() ? json::find(r, "uid") : nullptr;
+            if (uid && uid->IsString() && stack.metadata.uid == uid->GetString()) return std::nullopt;
+        }
+    }
+    rapidjson::Document body;
+    body.SetObject();
+    auto& a = body.GetAllocator();
+    json::set(body, "apiVersion", json::string_value("v1", a), a);
+    json::set(body, "kind", json::string_value("Secret", a), a);
+    rapidjson::Value m(rapidjson::kObjectType);
+    json::set(m, "name", json::string_value(kube::meta_string(secret, "name"), a), a);
+    json::set(m, "namespace", json::string_value(stack.metadata.namespace_, a), a);
+    rapidjson::Value ref(rapidjson::kObjectType);
+    json::set(ref, "apiVersion", json::string_value(mapping::owner_api_version, a), a);
+    json::set(ref, "kind", json::string_value(api::kind, a), a);
+    json::set(ref, "name", json::string_value(stack.metadata.name, a), a);
+    json::set(ref, "uid", json::string_value(stack.metadata.uid, a), a);
+    rapidjson::Value refs(rapidjson::kArrayType);
+    refs.PushBack(std::move(ref), a);
+    json::set(m, "ownerReferences", std::move(refs), a);
+    json::set(body, "metadata", std::move(m), a);
+    return json::dump(body);
+}
+
 }  // namespace op::reconcile::detail

@@ -8,6 +8,7 @@
 
 #include <rapidjson/document.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,14 @@ struct desired_child {
 
 // metadata.deletionTimestamp is set.
 [[nodiscard]] bool being_deleted(rapidjson::Value const& obj);
+
+// The apply body that adopts a Secret the client packed beside the stack (op/cli/pack.hpp): only
+// metadata.name/namespace and a NON-controller ownerReference to the stack, so Kubernetes'
+// garbage collector deletes the Secret with the stack while the reconciler never prunes it.
+// nullopt when `secret` is not labelled com.docker.stack.namespace=<stack> (not packed for this
+// stack: left alone) or already carries an ownerReference to the stack's uid.
+[[nodiscard]] std::optional<std::string> adoption_body(rapidjson::Value const& secret,
+                                                       api::stack const& stack);
 
 // The controller ownerReference points to a Stack named `name` (any uid).
 [[nodiscard]] bool controlled_by_stack_named(rapidjson::Value const& obj, std::string_view name);

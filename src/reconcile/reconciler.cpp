@@ -215,6 +215,21 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
         applied[{d.kind, d.key.name}] = std::move(*r);
     }
 
+    // Adopt the Secrets the client packed beside the stack (external secrets of the spec that
+    // carry the stack's label): a non-controller ownerReference, so they go when the stack goes.
+    for (auto const& [key, obj] : stack.spec.secrets) {
+        if (!obj.external.external) continue;
+        kube::object_key const sk{stack.metadata.namespace_,
+                                  obj.external.name.empty() ? key : obj.external.name};
+        OP_TRY(auto existing, cache_.get_child(child_kind::secret, sk));
+        if (!existing) continue;
+        auto body = detail::adoption_body(*existing, stack);
+        if (!body) continue;
+        auto r = out_.apply(child_kind::secret, sk, std::move(*body), p.as);
+        if (!r) return write_failed("adopt", child_kind::secret, sk, r.error());
+        log::info("adopted packed secret", {{"stack", p.key.str()}, {"secret", sk.str()}});
+    }
+
     // Prune: owned (label AND controller uid) but no longer desired. A workload whose kind
     // changed is pruned under its old kind here after the new kind was applied above.
     for (auto const& [id, obj] : p.owned) {

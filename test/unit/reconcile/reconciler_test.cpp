@@ -5,6 +5,9 @@
 #include "op_catch.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 
 using namespace op;
 using namespace op::reconcile;
@@ -379,4 +382,33 @@ TEST_CASE("the real mapping's objects are applied and settle", "[unit]") {
           actions.end());
     CHECK(actions.back() == "status ns/app as operator");
     CHECK(f.step().empty());
+}
+
+TEST_CASE("Secrets packed by the client beside the stack are adopted, others left alone", "[unit]") {
+    fixture f;
+    auto stack = stack_json({{"web"}});
+    stack.insert(stack.size() - 2,
+                 R"(,"secrets":{"db_password":{"name":"db-password","external":{"name":"db-password","external":true}},)"
+                 R"("theirs":{"name":"theirs","external":{"name":"theirs","external":true}}})");
+    f.cluster.put_stack(stack);
+    f.cluster.put(child_kind::secret,
+                  R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db-password","namespace":"ns","uid":"s-1","generation":1,)"
+                  R"("labels":{"com.docker.stack.namespace":"app"}},"data":{"file":"eA=="}})");
+    f.cluster.put(child_kind::secret,
+                  R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"theirs","namespace":"ns","uid":"s-2","generation":1},"data":{"file":"eA=="}})");
+    auto const actions = f.step();
+    INFO(fmt::format("{}", fmt::join(actions, "; ")));
+    CHECK(std::count(actions.begin(), actions.end(), "apply Secret ns/db-password as alice") == 1);
+    CHECK(std::count(actions.begin(), actions.end(), "apply Secret ns/theirs as alice") == 0);
+    auto adopted = f.cluster.get(child_kind::secret, "db-password");
+    REQUIRE(adopted);
+    INFO(json::dump(*adopted));
+    REQUIRE(adopted->HasMember("metadata"));
+    REQUIRE((*adopted)["metadata"].HasMember("ownerReferences"));
+    auto const& ref = (*adopted)["metadata"]["ownerReferences"][0];
+    CHECK(std::string(ref["uid"].GetString()) == "stack-uid");
+    CHECK_FALSE(ref.HasMember("controller"));  // never a controlled child: never pruned
+    // Adopted once: the next pass does not write it again, and does not prune it.
+    auto const again = f.step();
+    CHECK(std::count_if(again.begin(), again.end(), [](auto const& a) { return a.find("Secret") != std::string::npos; }) == 0);
 }
