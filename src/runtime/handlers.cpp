@@ -48,6 +48,9 @@ webhook::handlers make_handlers(webhook::hmac_key const& key, mapping::mapping_o
             req.sub_resource == "status") {
             return webhook::allowed();
         }
+        // Metadata/finalizer/status-only updates and updates of a stack being deleted are not
+        // validated again, so a stack whose spec no longer validates can always go.
+        if (!webhook::needs_spec_validation(req)) return webhook::allowed();
         auto v = admission::validate(req.object, mapping, lookup);
         auto resp = v.allowed ? webhook::allowed() : webhook::denied(v.message(), 422);
         resp.warnings = std::move(v.warnings);

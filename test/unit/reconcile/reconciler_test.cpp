@@ -2,6 +2,7 @@
 
 #include "fakes.hpp"
 #include "op/util/json.hpp"
+#include "op/webhook/identity.hpp"
 #include "op_catch.hpp"
 
 #include <fmt/format.h>
@@ -411,4 +412,63 @@ TEST_CASE("Secrets packed by the client beside the stack are adopted, others lef
     // Adopted once: the next pass does not write it again, and does not prune it.
     auto const again = f.step();
     CHECK(std::count_if(again.begin(), again.end(), [](auto const& a) { return a.find("Secret") != std::string::npos; }) == 0);
+// The real verifier (webhook::verify_owner with the HMAC key), as the controller wires it.
+namespace {
+std::string signed_for_alice(std::string const& stack, op::webhook::hmac_key const& key) {
+    auto doc = json::parse(stack);
+    REQUIRE(doc);
+    op::webhook::admission_request create;
+    create.uid = "c";
+    create.operation = "CREATE";
+    create.name = "app";
+    create.namespace_ = "ns";
+    create.user = {"alice", "alice-uid", {"devs"}, {}};
+    create.object.CopyFrom(*doc, create.object.GetAllocator());
+    auto plan = op::webhook::plan_owner(create, key, 1);
+    REQUIRE(plan);
+    auto patch = json::parse(plan->patch);
+    REQUIRE(patch);
+    REQUIRE(patch->Size() == 1);  // one add of the annotations map
+    auto& md = (*doc)["metadata"];
+    md.RemoveMember("annotations");
+    md.AddMember("annotations", rapidjson::Value((*patch)[0]["value"], doc->GetAllocator()), doc->GetAllocator());
+    return json::dump(*doc);
+}
+}  // namespace
+
+TEST_CASE("a spec that is not the signed one writes no child: Stalled and a Warning event", "[unit]") {
+    auto key = *op::webhook::hmac_key::from_bytes(std::string(32, 'r'));
+    function_owner_verifier real([&key](rapidjson::Value const& o) -> result<identity> {
+        OP_TRY(auto w, op::webhook::verify_owner(o, key));
+        return identity{w.username, w.uid, w.groups, w.extra};
+    });
+    fake_cluster cluster;
+    fake_events events;
+    util::manual_clock clock;
+    auto run = [&] {
+        stack_reconciler r(cluster, cluster, events, real, [](api::stack const& s) { return result<std::vector<mapping::k8s_object>>(fake_map(s)); },
+                           clock, {});
+        return r.reconcile({"ns", "app"}, {});
+    };
+    auto good = signed_for_alice(stack_json({{"web"}}), key);
+    cluster.put_stack(good);
+    REQUIRE(run());
+    CHECK(cluster.actions.front() == "apply Deployment ns/web as alice");
+
+    // The same signed annotations on another spec (written while the webhook was bypassed).
+    auto tampered = json::parse(good);
+    REQUIRE(tampered);
+    auto other = json::parse(stack_json({{"web"}, {"miner", 3}}));
+    REQUIRE(other);
+    (*tampered)["spec"].CopyFrom((*other)["spec"], tampered->GetAllocator());
+    cluster.put_stack(json::dump(*tampered));
+    cluster.actions.clear();
+    events.lines.clear();
+    REQUIRE(run());
+    CHECK(cluster.actions == strings{"status ns/app as operator"});
+    auto const& s = cluster.statuses.back();
+    CHECK(cond(s, "Stalled") == "True/OwnerNotVerified");
+    CHECK(s.message.find("not the one its owner's signature covers") != std::string::npos);
+    REQUIRE(events.lines.size() == 1);
+    CHECK(events.lines[0].rfind("Warning OwnerNotVerified: ", 0) == 0);
 }

@@ -5,6 +5,8 @@
 
 #include <rapidjson/pointer.h>
 
+#include <functional>
+
 using namespace op::webhook;
 using op::webhook::test::fixture;
 using op::webhook::test::parse;
@@ -258,5 +260,80 @@ TEST_CASE("keys and canonical owner JSON", "[unit][webhook]") {
     owner o{"u", "", {"g2", "g1"}, {{"z", {"1"}}, {"a", {}}}};
     CHECK(owner_json(o) == R"({"username":"u","uid":"","groups":["g2","g1"],"extra":{"a":[],"z":["1"]}})");
     CHECK(*parse_owner(owner_json(o)) == o);
-    CHECK(sign_owner(test_key(), "ns", "a", "{}") != sign_owner(test_key(), "n", "sa", "{}"));
+    CHECK(sign_owner(test_key(), "ns", "a", "{}", "sha256:00", 1) !=
+          sign_owner(test_key(), "n", "sa", "{}", "sha256:00", 1));
+    CHECK(sign_owner(test_key(), "ns", "a", "{}", "sha256:00", 1) !=
+          sign_owner(test_key(), "ns", "a", "{}", "sha256:01", 1));
+    CHECK(sign_owner(test_key(), "ns", "a", "{}", "sha256:00", 1) !=
+          sign_owner(test_key(), "ns", "a", "{}", "sha256:00", 2));
+    CHECK(test_key().id() != test_key('z').id());
+    CHECK(test_key().id().size() == 16);
+    auto sig = parse_owner_signature(sign_owner(test_key(), "ns", "a", "{}", "sha256:ab", 1700000000));
+    REQUIRE(sig);
+    CHECK(sig->key_id == test_key().id());
+    CHECK(sig->issued_at == 1700000000);
+    CHECK(sig->spec_digest == "sha256:ab");
+    CHECK_FALSE(parse_owner_signature("Zm9yZ2Vk"));  // a v1 signature (bare base64)
+    CHECK_FALSE(parse_owner_signature("v2;kid=a;iat=1;spec=s;mac=m;extra=x"));
+    CHECK_FALSE(parse_owner_signature("v2;kid=a;iat=-1;spec=s;mac=m"));
+    CHECK_FALSE(parse_owner_signature("v2;kid=a;iat=1;spec=s"));
+}
+
+TEST_CASE("identities with control characters are refused before they are signed", "[unit][webhook]") {
+    auto key = test_key();
+    struct bad_case {
+        char const* what;
+        std::function<void(user_info&)> spoil;
+        char const* path;
+    };
+    std::vector<bad_case> cases = {
+        {"username CR LF", [](user_info& u) { u.username = "alice\r\nImpersonate-Group: system:masters"; }, "request.userInfo.username"},
+        {"uid NUL", [](user_info& u) { u.uid = std::string("a\0b", 3); }, "request.userInfo.uid"},
+        {"group LF", [](user_info& u) { u.groups.push_back("dev\nsystem:masters"); }, "request.userInfo.groups[2]"},
+        {"extra key", [](user_info& u) { u.extra["k\r\nX"] = {"v"}; }, "request.userInfo.extra"},
+        {"extra value DEL", [](user_info& u) { u.extra["a-key"] = {"x\x7f"}; }, "request.userInfo.extra.a-key[0]"},
+        {"empty extra key", [](user_info& u) { u.extra[""] = {"v"}; }, "request.userInfo.extra"},
+    };
+    for (auto const& c : cases) {
+        INFO(c.what);
+        auto req = create_request();
+        c.spoil(req.user);
+        auto plan = plan_owner(req, key, 1);
+        REQUIRE_FALSE(plan);
+        CHECK(plan.error().field_path == c.path);
+        auto resp = mutate_owner(req, key);
+        CHECK_FALSE(resp.allowed);
+        CHECK(resp.code == 400);
+        CHECK(resp.message.find(c.path) == 0);
+    }
+    // Printable identities, including the API server's pod-bound token extras, pass.
+    auto req = create_request();
+    req.user.extra["authentication.kubernetes.io/pod-name"] = {"ci-runner-7d9f"};
+    CHECK(plan_owner(req, key, 1));
+    // A stored owner with a control character is refused at verification too.
+    CHECK_FALSE(parse_owner(R"({"username":"a\r\nb"})"));
+}
+
+TEST_CASE("spec validation is skipped for metadata-only updates and stacks being deleted", "[unit][webhook]") {
+    auto key = test_key();
+    auto old_obj = signed_stack(key);
+    auto same = parse(op::json::dump(old_obj));
+    rapidjson::Value finalizers(rapidjson::kArrayType);
+    finalizers.PushBack("x", same.GetAllocator());
+    same["metadata"].AddMember("finalizers", finalizers, same.GetAllocator());
+    CHECK_FALSE(needs_spec_validation(update_request(old_obj, same)));
+    auto changed = parse(op::json::dump(old_obj));
+    changed["spec"]["services"][0]["image"] = "nginx:2";
+    CHECK(needs_spec_validation(update_request(old_obj, changed)));
+    auto deleting = parse(op::json::dump(changed));
+    deleting["metadata"].AddMember("deletionTimestamp", "2026-12-02T06:00:00Z", deleting.GetAllocator());
+    CHECK_FALSE(needs_spec_validation(update_request(old_obj, deleting)));
+    CHECK_FALSE(needs_spec_validation(update_request(old_obj, changed, "status")));
+    CHECK(needs_spec_validation(create_request()));
+    // An undecodable spec left unchanged is not validated again either.
+    auto broken = parse(op::json::dump(old_obj));
+    broken["spec"]["services"][0]["image"].SetInt(7);
+    auto broken_labelled = parse(op::json::dump(broken));
+    broken_labelled["metadata"]["labels"].AddMember("x", "y", broken_labelled.GetAllocator());
+    CHECK_FALSE(needs_spec_validation(update_request(broken, broken_labelled)));
 }
