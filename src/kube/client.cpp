@@ -123,6 +123,7 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             msg.set(http::field::authorization,
                     "Basic " + base64::encode(cfg_.basic_user + ":" + cfg_.basic_password));
         }
+        if (auto ok = detail::check_header_values(msg); !ok) co_return ok.error();
         // A pooled connection may have been closed by the server while idle: retry once fresh.
         result<http_response> out = internal("unset");
         for (int fresh = 0; fresh < 2; ++fresh) {

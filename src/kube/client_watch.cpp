@@ -36,6 +36,7 @@ net::awaitable<result<void>> client::async_watch(
         if (!tok) co_return tok.error();
         msg.set(http::field::authorization, "Bearer " + *tok);
     }
+    if (auto ok = detail::check_header_values(msg); !ok) co_return ok.error();
     auto delay = limiter_.reserve();
     if (delay > duration::zero()) {
         net::steady_timer t(ex, delay);

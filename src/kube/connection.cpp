@@ -1,5 +1,7 @@
 #include "connection.hpp"
 
+#include <fmt/format.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
@@ -61,6 +63,18 @@ std::string query_escape(std::string_view s) {
         }
     }
     return out;
+}
+
+result<void> check_header_values(beast::http::fields const& f) {
+    for (auto const& h : f) {
+        auto v = h.value();
+        if (v.find_first_of(std::string_view("\r\n\0", 3)) != std::string_view::npos) {
+            return invalid(fmt::format("the {} header value has a CR, LF or NUL character; the "
+                                       "request was not sent",
+                                       std::string_view(h.name_string().data(), h.name_string().size())));
+        }
+    }
+    return {};
 }
 
 void add_impersonation(beast::http::fields& f, impersonation const& as) {

@@ -42,6 +42,10 @@ public:
     bool used_ = false;  // has served a request (a failure may be a stale keep-alive)
 };
 
+// invalid (naming the header, never its value) when a header value holds CR, LF or NUL: such a
+// request is never sent, so no value can end a header early and add headers of its choosing.
+[[nodiscard]] result<void> check_header_values(beast::http::fields const& f);
+
 // Adds the Impersonate-* headers for `as` (group and extra repeat; extra keys are escaped).
 void add_impersonation(beast::http::fields& f, impersonation const& as);
 

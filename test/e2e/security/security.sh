@@ -120,6 +120,29 @@ eventually 60 "the operator has seen the stack's generation" settled blog
 sleep 2
 check "alice's Deployment still runs her image, or the stack is bob's and Stalled" safe blog
 
+# ---- header injection: an identity with CR/LF ---------------------------------------------------
+# The API server percent-decodes Impersonate-Extra-* key names, so an impersonated extra KEY can
+# hold CR/LF (names and values cannot: HTTP clients refuse them). The webhook refuses to record it.
+kubectl config view --raw --minify | python3 -c '
+import sys, yaml
+c = yaml.safe_load(sys.stdin)
+u = c["users"][0]["user"]
+u["as"] = "alice"
+u["as-user-extra"] = {"team\r\nImpersonate-Group: system:masters": ["x"]}
+yaml.safe_dump(c, sys.stdout)' > $T.crlf.kubeconfig
+out=$(kubectl --kubeconfig $T.crlf.kubeconfig -n "$NS" apply -f - 2>&1 <<'YAML' || true
+apiVersion: compose.docker.com/v1beta2
+kind: Stack
+metadata: {name: crlf}
+spec:
+  services:
+  - {name: web, image: nginx}
+YAML
+)
+check "a requester whose extra key holds CR/LF is refused, naming the field ($out)" \
+    contains "$out" denied "userInfo.extra" "control character"
+check "and nothing is stored" bash -c "! kubectl -n $NS get stack crlf >/dev/null 2>&1"
+
 # ---- 3: deletion of a stack whose spec no longer validates --------------------------------------
 # Stored while the webhooks were away (the operator stopped, its configurations removed), with a
 # service name the validating webhook refuses and a finalizer of someone else.

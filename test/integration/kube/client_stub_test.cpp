@@ -83,6 +83,35 @@ TEST_CASE("client: impersonation headers and connection reuse", "[integration]")
     CHECK(srv.targets().size() == 2);
 }
 
+TEST_CASE("client: a header value with CR, LF or NUL is an error, never sent", "[integration]") {
+    std::atomic<int> seen{0};
+    stub::server srv([&](auto const&) {
+        ++seen;
+        return stub::reply{200, cm("a", "1")};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto c = client::create(ioc, stub_config(srv.port())).value();
+    std::vector<impersonation> bad = {
+        {"alice\r\nImpersonate-Group: system:masters", "", {}, {}},
+        {"alice", std::string("u\0id", 4), {}, {}},
+        {"alice", "", {"dev\nImpersonate-User: admin"}, {}},
+        {"alice", "", {}, {{"acme.com/team", {"x\r\nX: y"}}}},
+    };
+    for (auto const& as : bad) {
+        request_options ro;
+        ro.as = as;
+        auto r = c->get(cms, "ns", "a", ro);
+        REQUIRE_FALSE(r);
+        CHECK(r.error().code == op::errc::invalid);
+        CHECK(r.error().what().find("CR, LF or NUL") != std::string::npos);
+        CHECK(r.error().what().find("system:masters") == std::string::npos);  // the value is not echoed
+    }
+    CHECK(seen == 0);
+    REQUIRE(c->get(cms, "ns", "a"));  // the client is still usable
+    CHECK(seen == 1);
+}
+
 TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothing",
           "[integration]") {
     std::atomic<int> lists{0}, watches{0};
