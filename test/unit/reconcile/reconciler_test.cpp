@@ -412,6 +412,8 @@ TEST_CASE("Secrets packed by the client beside the stack are adopted, others lef
     // Adopted once: the next pass does not write it again, and does not prune it.
     auto const again = f.step();
     CHECK(std::count_if(again.begin(), again.end(), [](auto const& a) { return a.find("Secret") != std::string::npos; }) == 0);
+}
+
 // The real verifier (webhook::verify_owner with the HMAC key), as the controller wires it.
 namespace {
 std::string signed_for_alice(std::string const& stack, op::webhook::hmac_key const& key) {
