@@ -164,6 +164,21 @@ SERVICE_ADDITIVE = {
                           "required": b("false: wait a bounded time, then start anyway (absent: true)."),
                           "restart": b("Compose restart-on-update (not possible on Kubernetes; warned)."),
                       }, required=["service"])),
+    "kubernetes": obj("Kubernetes settings of the service (Compose `x-kubernetes` of a service; additive field).", {
+        "serviceType": s("Type of the <service>-published Service (absent: the operator's --default-service-type).",
+                         enum=["ClusterIP", "NodePort", "LoadBalancer"]),
+        "expose": arr("Ingresses (networking.k8s.io/v1) routing to the service, owned by the stack: <service>, <service>-1, ...",
+                      obj("One Ingress.", {
+                          "host": s("Host name of the rule (absent: every host), e.g. shop.example.com or *.example.com."),
+                          "path": s('URL path (default "/").'),
+                          "pathType": s("Prefix (default), Exact or ImplementationSpecific.",
+                                        enum=["Prefix", "Exact", "ImplementationSpecific"]),
+                          "port": dict(type="integer", format="int64", minimum=1, maximum=65535,
+                                       description="A TCP port of the service (published or target number; default: its first)."),
+                          "tlsSecret": s("Name of a kubernetes.io/tls Secret: the Ingress serves TLS for the host."),
+                          "ingressClassName": s("IngressClass to use (absent: the cluster's default)."),
+                      })),
+    }),
 }
 
 SERVICE_V1ALPHA3 = {

@@ -146,7 +146,7 @@ void check_collisions(api::stack const& hub, mapping::mapping_result const& desi
     std::vector<mapping::k8s_object const*> named;
     for (auto const& obj : desired.objects) {
         if (obj.kind == "Service" || obj.kind == "Deployment" || obj.kind == "StatefulSet" ||
-            obj.kind == "DaemonSet") {
+            obj.kind == "DaemonSet" || obj.kind == "Ingress") {
             named.push_back(&obj);
         }
     }

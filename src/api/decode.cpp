@@ -267,6 +267,17 @@ result<dependency> decode_dependency(value const& v, std::string const& p) {
     return out;
 }
 
+result<ingress_expose> decode_expose(value const& v, std::string const& p) {
+    ingress_expose out;
+    OP_TRY(out.host, read_string(v, "host", p));
+    OP_TRY(out.path, read_string(v, "path", p));
+    OP_TRY(out.path_type, read_string(v, "pathType", p));
+    OP_TRY(out.port, read_int<std::uint32_t>(v, "port", p));
+    OP_TRY(out.tls_secret, read_string(v, "tlsSecret", p));
+    OP_TRY(out.ingress_class_name, read_string(v, "ingressClassName", p));
+    return out;
+}
+
 result<std::vector<std::int64_t>> read_ints(value const& obj, std::string_view key,
                                             std::string_view path) {
     std::vector<std::int64_t> out;
@@ -326,6 +337,14 @@ result<service_config> decode_service(value const& v, std::string const& p) {
     OP_TRY(s.post_start, read_hook(v, "post_start", p));
     OP_TRY(s.pre_stop, read_hook(v, "pre_stop", p));
     OP_TRY(s.depends_on, read_list<dependency>(v, "depends_on", p, decode_dependency));
+    OP_TRY(auto k8s, read_object(v, "kubernetes", p));
+    if (k8s != nullptr) {
+        std::string const kp = join_path(p, "kubernetes");
+        service_kubernetes sk;
+        OP_TRY(sk.service_type, read_string(*k8s, "serviceType", kp));
+        OP_TRY(sk.expose, read_list<ingress_expose>(*k8s, "expose", kp, decode_expose));
+        s.kubernetes = std::move(sk);
+    }
     return s;
 }
 

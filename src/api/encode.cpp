@@ -222,6 +222,17 @@ Value enc_dependency(dependency const& d, alloc_t& a) {
     return b.boolean("restart", d.restart).done();
 }
 
+Value enc_expose(ingress_expose const& e, alloc_t& a) {
+    return object_builder(a)
+        .str("host", e.host)
+        .str("path", e.path)
+        .str("pathType", e.path_type)
+        .opt_num("port", e.port)
+        .str("tlsSecret", e.tls_secret)
+        .str("ingressClassName", e.ingress_class_name)
+        .done();
+}
+
 Value int_array(std::vector<std::int64_t> const& v, alloc_t& a) {
     Value arr(rapidjson::kArrayType);
     for (auto i : v) arr.PushBack(Value(i), a);
@@ -267,6 +278,12 @@ Value enc_service(service_config const& s, alloc_t& a) {
     if (s.post_start) b.always("post_start", enc_hook(*s.post_start, a));
     if (s.pre_stop) b.always("pre_stop", enc_hook(*s.pre_stop, a));
     b.list("depends_on", s.depends_on, enc_dependency);
+    if (s.kubernetes) {
+        b.always("kubernetes", object_builder(a)
+                                   .str("serviceType", s.kubernetes->service_type)
+                                   .list("expose", s.kubernetes->expose, enc_expose)
+                                   .done());
+    }
     return b.done();
 }
 

@@ -83,6 +83,9 @@ using entry_fn = std::function<status(std::string const& key, node const& v, std
 // The `x-kubernetes` block of a top-level volume; every error names its key under `p`.
 [[nodiscard]] result<volume_claim> decode_volume_claim(context const& c, node const& n,
                                                        std::string const& p);
+// The `x-kubernetes` block of a service (serviceType, expose); errors name their key under `p`.
+[[nodiscard]] result<service_kubernetes> decode_service_kubernetes(context const& c, node const& n,
+                                                                   std::string const& p);
 // The whole project from the top-level mapping; checks references between sections.
 [[nodiscard]] result<project> decode_project(context const& c, node const& root);
 

@@ -381,6 +381,10 @@ result<service> decode_service(context const& c, std::string const& name, node c
         if (!st) return st.error();
         if (contains(no_effect_keys, k)) c.warn(vp, "has no effect on Kubernetes; ignored");
     }
+    if (auto it = s.extensions.find("x-kubernetes"); it != s.extensions.end()) {
+        OP_TRY(s.kubernetes, decode_service_kubernetes(c, it->second, key_path(p, it->first)));
+        s.extensions.erase(it);
+    }
     if (s.image.empty() && !s.build) {
         return c.fail(n, p, "service " + quoted(name) + " has neither an image nor a build context");
     }

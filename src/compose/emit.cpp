@@ -272,6 +272,20 @@ node to_node(service const& s) {
         }
         m.add(key, std::move(list));
     }
+    if (s.kubernetes) {
+        map_builder km;
+        km.s("serviceType", s.kubernetes->service_type);
+        if (!s.kubernetes->expose.empty()) {
+            node list = node::make_sequence();
+            for (auto const& e : s.kubernetes->expose) {
+                list.items.push_back(map_builder{}.s("host", e.host).s("path", e.path)
+                    .s("pathType", e.path_type).opt("port", e.port, unum).s("tlsSecret", e.tls_secret)
+                    .s("ingressClassName", e.ingress_class_name).done());
+            }
+            km.add("expose", std::move(list));
+        }
+        m.add("x-kubernetes", km.done());
+    }
     return m.nodes(s.other).nodes(s.extensions).done();
 }
 

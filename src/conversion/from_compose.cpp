@@ -428,6 +428,13 @@ result<api::service_config> service(compose::service const& s, context& ctx) {
     out.internal_service_type = scalar_extension(s.extensions, "x-internal-service-type").value_or("");
     OP_RETURN_IF_ERROR(deploy(s, out, p, ctx));
     service_resources(s, out, p, ctx);
+    if (s.kubernetes) {
+        api::service_kubernetes k{s.kubernetes->service_type, {}};
+        for (auto const& e : s.kubernetes->expose) {
+            k.expose.push_back({e.host, e.path, e.path_type, e.port, e.tls_secret, e.ingress_class_name});
+        }
+        out.kubernetes = std::move(k);
+    }
     pod_settings(s, out, p, ctx);
     warn_uncarried(s, p, ctx);
     return out;

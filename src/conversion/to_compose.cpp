@@ -132,6 +132,13 @@ compose::service service(api::service_config const& s) {
     out.shm_size = s.shm_size;
     if (s.post_start) out.post_start.push_back(compose::lifecycle_hook{s.post_start->command, {}, false, {}, {}});
     if (s.pre_stop) out.pre_stop.push_back(compose::lifecycle_hook{s.pre_stop->command, {}, false, {}, {}});
+    if (s.kubernetes) {
+        compose::service_kubernetes k{s.kubernetes->service_type, {}};
+        for (auto const& e : s.kubernetes->expose) {
+            k.expose.push_back({e.host, e.path, e.path_type, e.port, e.tls_secret, e.ingress_class_name});
+        }
+        out.kubernetes = std::move(k);
+    }
     for (auto const& d : s.depends_on) {
         out.depends_on.push_back({d.service, d.condition, d.restart, d.required});
     }

@@ -119,6 +119,10 @@ struct volume_plan {
 // The Services of one compose service (headless/internal, -published, -random-ports).
 [[nodiscard]] result<std::vector<k8s_object>> services(service_ctx const& ctx);
 
+// ---- ingress.cpp ----------------------------------------------------------------------------
+// The Ingresses of a service's `kubernetes.expose` (none without it).
+[[nodiscard]] result<std::vector<k8s_object>> ingresses(service_ctx const& ctx);
+
 // ---- files.cpp ------------------------------------------------------------------------------
 // Secrets (secret = true) or ConfigMaps for top-level objects whose content is in `options`.
 [[nodiscard]] result<std::vector<k8s_object>> file_objects(api::stack const& stack,

@@ -16,6 +16,7 @@ int kind_rank(std::string_view kind) {
     if (kind == "Secret") return 0;
     if (kind == "ConfigMap") return 1;
     if (kind == "Service") return 3;
+    if (kind == "Ingress") return 4;
     return 2;  // workloads
 }
 
@@ -114,6 +115,8 @@ result<mapping_result> map_stack(api::stack const& stack, mapping_options const&
         objects.push_back(std::move(w));
         OP_TRY(auto svcs, detail::services(ctx));
         for (auto& s : svcs) objects.push_back(std::move(s));
+        OP_TRY(auto ings, detail::ingresses(ctx));
+        for (auto& g : ings) objects.push_back(std::move(g));
     }
     warn_unmounted_volumes(stack, warnings);
     std::stable_sort(objects.begin(), objects.end(), [](k8s_object const& l, k8s_object const& r) {

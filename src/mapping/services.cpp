@@ -105,7 +105,19 @@ result<std::vector<k8s_object>> services(service_ctx const& ctx) {
     OP_TRY(auto internal, internal_service(ctx, a));
     out.push_back(std::move(internal));
 
-    bool const node_port = ctx.options.published_type == published_service_type::node_port;
+    // x-kubernetes.serviceType of this service, else the operator's default.
+    std::string_view published_type =
+        ctx.options.published_type == published_service_type::node_port ? "NodePort" : "LoadBalancer";
+    if (ctx.svc.kubernetes && !ctx.svc.kubernetes->service_type.empty()) {
+        published_type = ctx.svc.kubernetes->service_type;
+        if (published_type != "ClusterIP" && published_type != "NodePort" &&
+            published_type != "LoadBalancer") {
+            return op::invalid("serviceType \"" + ctx.svc.kubernetes->service_type +
+                                   "\" is not ClusterIP, NodePort or LoadBalancer",
+                               ctx.path + ".kubernetes.serviceType");
+        }
+    }
+    bool const node_port = published_type == "NodePort";
     value published(rapidjson::kArrayType);
     value random(rapidjson::kArrayType);
     std::set<std::pair<std::uint32_t, std::string>> seen_published;
@@ -143,7 +155,7 @@ result<std::vector<k8s_object>> services(service_ctx const& ctx) {
     }
     if (!published.Empty()) {
         OP_TRY(auto s, make_service(ctx, ctx.svc.name + "-published",
-                                    node_port ? "NodePort" : "LoadBalancer", std::move(published)));
+                                    published_type, std::move(published)));
         out.push_back(std::move(s));
     }
     if (!random.Empty()) {

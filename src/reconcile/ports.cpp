@@ -13,6 +13,7 @@ std::string_view kind_name(child_kind k) noexcept {
         case child_kind::service: return "Service";
         case child_kind::config_map: return "ConfigMap";
         case child_kind::secret: return "Secret";
+        case child_kind::ingress: return "Ingress";
     }
     return "Unknown";
 }
@@ -25,6 +26,7 @@ kube::resource resource_of(child_kind k) {
         case child_kind::service: return {"", "v1", "services", true};
         case child_kind::config_map: return {"", "v1", "configmaps", true};
         case child_kind::secret: return {"", "v1", "secrets", true};
+        case child_kind::ingress: return {"networking.k8s.io", "v1", "ingresses", true};
     }
     return {};
 }
@@ -33,8 +35,10 @@ std::optional<child_kind> child_kind_of(std::string_view api_version,
                                         std::string_view kind) noexcept {
     for (auto k : all_child_kinds) {
         if (kind != kind_name(k)) continue;
-        bool const apps = is_workload(k);
-        if (api_version == (apps ? "apps/v1" : "v1")) return k;
+        std::string_view const want = is_workload(k)              ? "apps/v1"
+                                      : k == child_kind::ingress ? "networking.k8s.io/v1"
+                                                                 : "v1";
+        if (api_version == want) return k;
     }
     return std::nullopt;
 }

@@ -202,6 +202,28 @@ struct dependency {
     friend bool operator==(dependency const&, dependency const&) = default;
 };
 
+// [additive] An Ingress for a service (Compose `x-kubernetes.expose`). JSON {host, path,
+// pathType, port, tlsSecret, ingressClassName}; every field optional.
+struct ingress_expose {
+    std::string host;
+    std::string path;       // "" = "/"
+    std::string path_type;  // "" = Prefix
+    std::optional<std::uint32_t> port;
+    std::string tls_secret;
+    std::string ingress_class_name;
+
+    friend bool operator==(ingress_expose const&, ingress_expose const&) = default;
+};
+
+// [additive] A service's Kubernetes settings (Compose `x-kubernetes`). JSON "kubernetes":
+// {serviceType, expose}.
+struct service_kubernetes {
+    std::string service_type;  // of <svc>-published: "" (operator default), ClusterIP, NodePort, LoadBalancer
+    std::vector<ingress_expose> expose;
+
+    friend bool operator==(service_kubernetes const&, service_kubernetes const&) = default;
+};
+
 // ServiceConfig. Empty strings / empty containers / false mean "absent" (all omitempty).
 struct service_config {
     std::string name;
@@ -244,6 +266,7 @@ struct service_config {
     std::optional<lifecycle_hook> post_start;    // JSON "post_start": {command}
     std::optional<lifecycle_hook> pre_stop;      // JSON "pre_stop": {command}
     std::vector<dependency> depends_on;          // file order
+    std::optional<service_kubernetes> kubernetes;  // JSON "kubernetes"
 
     friend bool operator==(service_config const&, service_config const&) = default;
 };

@@ -201,6 +201,25 @@ struct lifecycle_hook {
     friend bool operator==(lifecycle_hook const&, lifecycle_hook const&) = default;
 };
 
+// One `expose` entry of a service's `x-kubernetes` block: an Ingress routing to the service.
+struct ingress_expose {
+    std::string host;                   // `host`; empty: every host
+    std::string path;                   // `path`; empty: "/"
+    std::string path_type;              // `pathType`: Prefix (default), Exact, ImplementationSpecific
+    std::optional<std::uint32_t> port;  // `port`: a port of the service; default its first
+    std::string tls_secret;             // `tlsSecret`: a kubernetes.io/tls Secret; empty: no TLS
+    std::string ingress_class_name;     // `ingressClassName`; empty: the cluster's default
+    friend bool operator==(ingress_expose const&, ingress_expose const&) = default;
+};
+
+// A service's `x-kubernetes` block (a compose-operator extension, the asks kompose users made
+// labels for). The loader validates it and takes it out of `extensions`; emit() writes it back.
+struct service_kubernetes {
+    std::string service_type;            // `serviceType` of <svc>-published: ClusterIP, NodePort, LoadBalancer
+    std::vector<ingress_expose> expose;  // `expose`: a mapping or a list of them
+    friend bool operator==(service_kubernetes const&, service_kubernetes const&) = default;
+};
+
 struct service {
     std::string name;
     std::string image;
@@ -265,6 +284,7 @@ struct service {
     std::string cgroup_parent;
     std::vector<lifecycle_hook> post_start;
     std::vector<lifecycle_hook> pre_stop;
+    std::optional<service_kubernetes> kubernetes;  // `x-kubernetes`
     extension_map extensions;
     std::map<std::string, node> other;  // known Compose keys without a typed field (extends, ...)
     friend bool operator==(service const&, service const&) = default;

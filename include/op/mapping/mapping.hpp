@@ -7,8 +7,8 @@
 // status, resourceVersion or server defaults). The rules follow the reference system's
 // `internal/convert` (compose-on-kubernetes.md section 4) minus its defects (section 10.3); the
 // decisions are listed in src/mapping/README.md. Output order is deterministic: Secrets, ConfigMaps,
-// workloads, Services, each group sorted by name, and every list inside an object has a defined
-// order, so mapping the same stack twice gives byte-identical JSON.
+// workloads, Services, Ingresses, each group sorted by name, and every list inside an object has
+// a defined order, so mapping the same stack twice gives byte-identical JSON.
 //
 // Failures are op::error{invalid} values whose field_path points into the stack
 // (`spec.services[2].volumes[0].source`). Compose settings that have no effect on Kubernetes are

@@ -31,11 +31,12 @@ inline constexpr char const* desired_hash_annotation = "compose.docker.com/desir
 
 // The kinds a Stack may own. PersistentVolumeClaims are deliberately absent: the reconciler never
 // lists, applies or deletes them (data is never deleted implicitly).
-enum class child_kind { deployment, stateful_set, daemon_set, service, config_map, secret };
+enum class child_kind { deployment, stateful_set, daemon_set, service, config_map, secret, ingress };
 
-inline constexpr std::array<child_kind, 6> all_child_kinds = {
+inline constexpr std::array<child_kind, 7> all_child_kinds = {
     child_kind::deployment, child_kind::stateful_set, child_kind::daemon_set,
-    child_kind::service,    child_kind::config_map,   child_kind::secret};
+    child_kind::service,    child_kind::config_map,   child_kind::secret,
+    child_kind::ingress};
 
 // "Deployment", "StatefulSet", ...
 [[nodiscard]] std::string_view kind_name(child_kind k) noexcept;

@@ -139,3 +139,53 @@ TEST_CASE("lifecycle hooks decode and emit back", "[unit]") {
     REQUIRE_FALSE(typo);
     CHECK(typo.error().field_path == "services.a.pre_stop[0].comand");
 }
+
+TEST_CASE("service x-kubernetes: serviceType and expose are typed and validated", "[unit]") {
+    auto r = load(R"(services:
+  web:
+    image: nginx
+    ports: ["8080:80"]
+    x-kubernetes:
+      serviceType: ClusterIP
+      expose:
+        host: shop.example.com
+        path: /api
+        pathType: Exact
+        port: 8080
+        tlsSecret: shop-tls
+        ingressClassName: nginx
+  admin:
+    image: x
+    x-kubernetes:
+      expose: [{host: "*.example.com"}, {}]
+)");
+    REQUIRE(r);
+    auto const& web = *r->project.find_service("web");
+    REQUIRE(web.kubernetes);
+    CHECK(web.extensions.empty());
+    CHECK(web.kubernetes->service_type == "ClusterIP");
+    REQUIRE(web.kubernetes->expose.size() == 1);
+    CHECK(web.kubernetes->expose[0] ==
+          ingress_expose{"shop.example.com", "/api", "Exact", 8080u, "shop-tls", "nginx"});
+    CHECK(r->project.find_service("admin")->kubernetes->expose.size() == 2);
+    auto again = load(emit(r->project));
+    REQUIRE(again);
+    CHECK(again->project == r->project);
+
+    struct bad_case {
+        char const* yaml;
+        char const* path;
+    };
+    for (auto const& b : {bad_case{"serviceType: Headless", "services.a.x-kubernetes.serviceType"},
+                          bad_case{"expose: {host: Shop.Example}", "services.a.x-kubernetes.expose.host"},
+                          bad_case{"expose: [{path: api}]", "services.a.x-kubernetes.expose[0].path"},
+                          bad_case{"expose: {pathType: Regex}", "services.a.x-kubernetes.expose.pathType"},
+                          bad_case{"expose: {port: 0}", "services.a.x-kubernetes.expose.port"},
+                          bad_case{"expose: {hots: x}", "services.a.x-kubernetes.expose.hots"},
+                          bad_case{"exposed: {}", "services.a.x-kubernetes.exposed"}}) {
+        INFO(b.yaml);
+        auto e = load(std::string("services:\n  a:\n    image: x\n    x-kubernetes: {") + b.yaml + "}\n");
+        REQUIRE_FALSE(e);
+        CHECK(e.error().field_path == b.path);
+    }
+}

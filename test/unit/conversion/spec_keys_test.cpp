@@ -170,3 +170,27 @@ TEST_CASE("depends_on long form is carried with condition, required and restart"
           R"({"service":"migrate","condition":"service_completed_successfully"}])");
     check_round_trips(r.spec);
 }
+
+TEST_CASE("service x-kubernetes is carried as spec.services[].kubernetes", "[unit][conversion]") {
+    auto r = spec_from(R"(services:
+  web:
+    image: nginx
+    ports: ["8080:80"]
+    x-kubernetes:
+      serviceType: NodePort
+      expose: [{host: shop.example.com, tlsSecret: shop-tls, ingressClassName: nginx}, {path: /x, port: 80}]
+)");
+    auto const& web = r.spec.services[0];
+    REQUIRE(web.kubernetes);
+    CHECK(web.kubernetes->service_type == "NodePort");
+    REQUIRE(web.kubernetes->expose.size() == 2);
+    CHECK(web.kubernetes->expose[0] ==
+          api::ingress_expose{"shop.example.com", "", "", std::nullopt, "shop-tls", "nginx"});
+    CHECK(web.kubernetes->expose[1].port == 80u);
+    rapidjson::Document d;
+    auto v = api::encode_spec(r.spec, d.GetAllocator());
+    CHECK(json::dump(v["services"][0]["kubernetes"]) ==
+          R"({"serviceType":"NodePort","expose":[{"host":"shop.example.com","tlsSecret":"shop-tls",)"
+          R"("ingressClassName":"nginx"},{"path":"/x","port":80}]})");
+    check_round_trips(r.spec);
+}

@@ -146,3 +146,54 @@ TEST_CASE("depends_on: ClusterIP dependencies are checked by TCP; errors have pa
     auto cyc = map_err(make_stack({a, b}));
     CHECK(cyc.message.find("dependency cycle: a -> b -> a") != std::string::npos);
 }
+
+TEST_CASE("x-kubernetes serviceType sets the type of <svc>-published", "[unit][services]") {
+    auto svc = make_service("web");
+    svc.ports = {{"", 80, 8080, "tcp"}};
+    svc.kubernetes = api::service_kubernetes{"ClusterIP", {}};
+    auto r = map_ok(make_stack({svc}));
+    auto const* pub = find(r, "Service", "web-published");
+    REQUIRE(pub != nullptr);
+    CHECK(at(pub->json, "/spec/type") == "\"ClusterIP\"");
+    CHECK(at(pub->json, "/spec/ports/0/nodePort") == "<absent>");
+    svc.kubernetes->service_type = "LoadBalancer";
+    mapping_options np;
+    np.published_type = published_service_type::node_port;
+    CHECK(at(find(map_ok(make_stack({svc}), np), "Service", "web-published")->json, "/spec/type") ==
+          "\"LoadBalancer\"");  // the service's own choice beats the operator default
+    svc.kubernetes->service_type = "ExternalName";
+    CHECK(map_err(make_stack({svc})).field_path == "spec.services[0].kubernetes.serviceType");
+}
+
+TEST_CASE("x-kubernetes expose -> an Ingress owned by the stack", "[unit][services]") {
+    auto svc = make_service("web");
+    svc.ports = {{"", 80, 8080, "tcp"}, {"", 9000, 0, "tcp"}};
+    svc.kubernetes = api::service_kubernetes{
+        "", {{"shop.example.com", "", "", std::nullopt, "shop-tls", "nginx"},
+             {"", "/metrics", "Exact", 9000u, "", ""}}};
+    auto r = map_ok(make_stack({svc}));
+    auto const* ing = find(r, "Ingress", "web");
+    REQUIRE(ing != nullptr);
+    CHECK(ing->api_version == "networking.k8s.io/v1");
+    CHECK(at(ing->json, "/spec") == canon(R"({"ingressClassName":"nginx",
+        "tls":[{"hosts":["shop.example.com"],"secretName":"shop-tls"}],
+        "rules":[{"host":"shop.example.com","http":{"paths":[{"path":"/","pathType":"Prefix",
+          "backend":{"service":{"name":"web-published","port":{"number":8080}}}}]}}]})"));
+    CHECK(at(ing->json, "/metadata/ownerReferences/0/kind") == "\"Stack\"");
+    CHECK(at(ing->json, "/metadata/labels/com.docker.service.name") == "\"web\"");
+    auto const* second = find(r, "Ingress", "web-1");
+    REQUIRE(second != nullptr);
+    CHECK(at(second->json, "/spec/rules/0") == canon(R"({"http":{"paths":[{"path":"/metrics",
+        "pathType":"Exact","backend":{"service":{"name":"web-random-ports","port":{"number":9000}}}}]}})"));
+    CHECK(r.objects.back().kind == "Ingress");  // after the Services
+
+    auto none = make_service("worker");
+    none.kubernetes = api::service_kubernetes{"", {{"a.example.com", "", "", std::nullopt, "", ""}}};
+    auto e = map_err(make_stack({none}));
+    CHECK(e.field_path == "spec.services[0].kubernetes.expose[0]");
+    CHECK(e.message.find("no TCP port") != std::string::npos);
+    svc.kubernetes->expose = {{"", "", "", 1234u, "", ""}};
+    CHECK(map_err(make_stack({svc})).field_path == "spec.services[0].kubernetes.expose[0].port");
+    svc.kubernetes->expose = {{"Bad_Host", "", "", std::nullopt, "", ""}};
+    CHECK(map_err(make_stack({svc})).field_path == "spec.services[0].kubernetes.expose[0].host");
+}

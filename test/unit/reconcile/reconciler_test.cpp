@@ -412,6 +412,35 @@ TEST_CASE("Secrets packed by the client beside the stack are adopted, others lef
     // Adopted once: the next pass does not write it again, and does not prune it.
     auto const again = f.step();
     CHECK(std::count_if(again.begin(), again.end(), [](auto const& a) { return a.find("Secret") != std::string::npos; }) == 0);
+
+TEST_CASE("an Ingress from x-kubernetes expose is owned: applied, then pruned", "[unit]") {
+    fixture f;
+    f.map = make_mapper();
+    auto with_expose = [](bool expose, int generation) {
+        std::string const k8s = expose ? R"(,"kubernetes":{"expose":[{"host":"shop.example.com"}]})" : "";
+        return fmt::format(
+            R"({{"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{{"name":"app",)"
+            R"("namespace":"ns","uid":"stack-uid","generation":{},"resourceVersion":"1"}},)"
+            R"("spec":{{"services":[{{"name":"web","image":"nginx","ports":[{{"target":80,"published":8080}}]{}}}]}}}})",
+            generation, k8s);
+    };
+    f.cluster.put_stack(with_expose(true, 1));
+    auto actions = f.step();
+    CHECK(std::find(actions.begin(), actions.end(), "apply Ingress ns/web as alice") != actions.end());
+    CHECK(f.cluster.get(child_kind::ingress, "web"));
+    CHECK(f.step().empty());
+    f.cluster.put_stack(with_expose(false, 2));
+    actions = f.step();
+    CHECK(std::find(actions.begin(), actions.end(), "delete Ingress ns/web as alice") != actions.end());
+    CHECK_FALSE(f.cluster.get(child_kind::ingress, "web"));
+}
+
+TEST_CASE("Ingress is a child kind of networking.k8s.io/v1", "[unit]") {
+    CHECK(child_kind_of("networking.k8s.io/v1", "Ingress") == child_kind::ingress);
+    CHECK_FALSE(child_kind_of("v1", "Ingress"));
+    CHECK(resource_of(child_kind::ingress).group == "networking.k8s.io");
+    CHECK(resource_of(child_kind::ingress).plural == "ingresses");
+    CHECK(kind_name(child_kind::ingress) == "Ingress");
 }
 
 // The real verifier (webhook::verify_owner with the HMAC key), as the controller wires it.
