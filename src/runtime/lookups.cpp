@@ -9,7 +9,7 @@ namespace op::runtime {
 collision_caches::collision_caches(kube::client& c, std::string const& ns) {
     using reconcile::child_kind;
     for (auto kind : {child_kind::service, child_kind::deployment, child_kind::stateful_set,
-                      child_kind::daemon_set}) {
+                      child_kind::daemon_set, child_kind::ingress}) {
         kube::informer_options o;
         o.ns = ns;
         o.label_selector = std::string(mapping::label_stack_namespace);  // the label exists
