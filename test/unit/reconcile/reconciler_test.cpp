@@ -412,6 +412,7 @@ TEST_CASE("Secrets packed by the client beside the stack are adopted, others lef
     // Adopted once: the next pass does not write it again, and does not prune it.
     auto const again = f.step();
     CHECK(std::count_if(again.begin(), again.end(), [](auto const& a) { return a.find("Secret") != std::string::npos; }) == 0);
+}
 
 TEST_CASE("an Ingress from x-kubernetes expose is owned: applied, then pruned", "[unit]") {
     fixture f;
