@@ -125,7 +125,9 @@ status decode_named(context const& c, node const& v, std::string const& vp,
     return {};
 }
 
-status check_references(context const& c, project const& pr, node const& services_node) {
+// A named volume a service uses without declaring it is declared here with the defaults and a
+// warning: the reference system and Docker Compose (for a single file) accept such files.
+status check_references(context const& c, project& pr, node const& services_node) {
     for (auto const& s : pr.services) {
         node const& sn = *services_node.find(s.name);
         std::string const p = "services." + s.name;
@@ -139,7 +141,10 @@ status check_references(context const& c, project const& pr, node const& service
         }
         for (auto const& v : s.volumes) {
             if (v.type == "volume" && !v.source.empty() && !pr.volumes.contains(v.source)) {
-                return ref_fail("volumes", "volume", v.source);
+                pr.volumes.emplace(v.source, volume{});
+                c.warn(p + ".volumes", "named volume " + quoted(v.source) +
+                                           " is not declared under the top-level volumes; declared with "
+                                           "the defaults (add it under volumes: to set its size or class)");
             }
         }
         for (auto const& r : s.secrets) {

@@ -18,6 +18,26 @@ check "words: Deployment words has 3 ready replicas" \
 check "words: db with a named volume is a StatefulSet" kubectl -n "$NS" get statefulset db
 check "shop: a global service is a DaemonSet" kubectl -n "$NS" get daemonset agent
 check "shop: published ports get a <svc>-published Service" kubectl -n "$NS" get service frontend-published
+
+# A named volume used but not declared (the reference system's own sample does this) is admitted
+# with a warning that names it, and the stack becomes Ready with a claim for it.
+undeclared_out=$(kubectl -n "$NS" apply -f - 2>&1 <<'YAML'
+apiVersion: compose.docker.com/v1beta1
+kind: Stack
+metadata: {name: undeclared}
+spec:
+  composeFile: |
+    services:
+      pg:
+        image: postgres:16
+        volumes: ["db_data:/var/lib/postgresql/data"]
+YAML
+) || true
+check "an undeclared named volume is admitted with a warning ($undeclared_out)" \
+    contains "$undeclared_out" "stack.compose.docker.com/undeclared" 'named volume "db_data" is not declared'
+eventually 120 "the stack with an undeclared named volume becomes Ready" ready undeclared
+check "its volume becomes a claim template of StatefulSet pg" \
+    contains "$(kubectl -n "$NS" get statefulset pg -o jsonpath='{.spec.volumeClaimTemplates[*].metadata.name}')" db-data
 check "shop: target-only ports get a <svc>-random-ports Service" kubectl -n "$NS" get service cart-random-ports
 check "the status counts services (Ready column)" \
     [ "$(kubectl -n "$NS" get stack shop -o jsonpath='{.status.phase}')" = Available ]

@@ -27,8 +27,6 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
          "services.web.deploy: replicas cannot be set with mode \"global\" (line 4, column 13)"},
         {"services:\n  web:\n    image: x\n    cap_add: NET_ADMIN\n",
          "services.web.cap_add: expected a list, got string (line 4, column 14)"},
-        {"services:\n  web:\n    image: x\n    volumes: [\"db:/data\"]\n",
-         "services.web.volumes: service \"web\" refers to undefined volume \"db\" (line 4, column 14)"},
         {"services:\n  web:\n    image: x\n    depends_on: [db]\n",
          "services.web.depends_on: service \"web\" refers to undefined service \"db\" (line 4, column 17)"},
         {"services:\n  web:\n    image: x\n    secrets: [pw]\n",

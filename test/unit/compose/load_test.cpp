@@ -275,6 +275,24 @@ TEST_CASE("warnings for unsupported keys and unresolved variables", "[unit]") {
     CHECK(r->project.find_service("web")->image == "nginx:1.25");
 }
 
+TEST_CASE("an undeclared named volume is declared with the defaults and a warning", "[unit]") {
+    // The reference system accepted this (its own sample uses it); Docker Compose does too.
+    auto r = load("services:\n  web:\n    image: x\n    volumes: [\"db:/data\"]\n  api:\n    image: y\n"
+                  "    volumes: [\"db:/srv\", \"/tmp:/tmp\"]\n");
+    REQUIRE(r);
+    REQUIRE(r->project.volumes.contains("db"));
+    CHECK_FALSE(r->project.volumes.at("db").external);
+    CHECK(r->project.volumes.size() == 1);
+    std::vector<std::string> warned;
+    for (auto const& w : r->warnings) {
+        if (w.message.find("named volume \"db\" is not declared") != std::string::npos) warned.push_back(w.field_path);
+    }
+    CHECK(warned == std::vector<std::string>{"services.api.volumes"});  // once, at its first user
+    auto declared = load("services:\n  web:\n    image: x\n    volumes: [\"db:/data\"]\nvolumes:\n  db: {}\n");
+    REQUIRE(declared);
+    CHECK(declared->warnings.empty());
+}
+
 TEST_CASE("versions: 3.x, 2.x and versionless accepted; others rejected", "[unit]") {
     for (char const* v : {"\"3\"", "\"3.8\"", "3.9", "\"2.4\""}) {
         INFO(v);

@@ -3,6 +3,7 @@
 #include "op/api/hub.hpp"
 #include "op_catch.hpp"
 
+#include <chrono>
 #include <thread>
 
 using namespace op;
@@ -68,17 +69,22 @@ TEST_CASE("a fence engaged on another thread stops a writing loop at its next wr
     write_fence fence;
     fenced_writer w(inner, fence);
     std::atomic<int> refused{0};
-    std::atomic<int> seen_at_engage{-1};
+    std::atomic<bool> stop{false};
+    // The worker writes until told to stop, so the test does not depend on how soon this thread
+    // is scheduled again (a fixed iteration count could finish before the fence engages).
     std::thread worker([&] {
-        for (int i = 0; i < 200000; ++i) {
+        while (!stop) {
             if (!w.apply(reconcile::child_kind::deployment, {"ns", "x"}, "{}", std::nullopt)) ++refused;
         }
     });
     while (inner.writes < 100) std::this_thread::yield();
     fence.engage();
-    seen_at_engage = inner.writes.load();
+    int const seen_at_engage = inner.writes.load();
+    auto const deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (refused == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    stop = true;
     worker.join();
     // At most the one write already past the check when the fence engaged.
-    CHECK(inner.writes.load() <= seen_at_engage.load() + 1);
+    CHECK(inner.writes.load() <= seen_at_engage + 1);
     CHECK(refused > 0);
 }
