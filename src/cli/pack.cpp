@@ -9,6 +9,7 @@
 #include "op/mapping/labels.hpp"
 #include "op/mapping/names.hpp"
 #include "op/util/base64.hpp"
+#include "op/util/text.hpp"
 #include "op/util/json.hpp"
 
 #include <fmt/format.h>
@@ -23,19 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Well-formed UTF-8 without NUL: what a JSON string (and a ConfigMap's `data`) can hold.
-bool is_text(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto const c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || c == 0 || i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-        }
-        i += len;
-    }
-    return true;
-}
 
 fs::path resolve(fs::path const& base, std::string const& path) {
     fs::path p(path);
@@ -190,7 +178,7 @@ public:
 
 private:
     result<void> add_content(std::string const& text, std::string const& path) {
-        if (!is_text(text)) {
+        if (!op::is_utf8_text(text)) {
             return invalid("binary content cannot be packed into a config; put it in the image or "
                            "a named volume",
                            path);

@@ -3,28 +3,12 @@
 #include "detail.hpp"
 #include "names.hpp"
 #include "op/util/base64.hpp"
+#include "op/util/text.hpp"
 
 #include <map>
 #include <string>
 
 namespace op::mapping::detail {
-namespace {
-
-// Well-formed UTF-8 without NUL (what ConfigMap `data` can hold).
-bool is_text(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
-        auto const c = static_cast<unsigned char>(s[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || c == 0 || i + len > s.size()) return false;
-        for (std::size_t k = 1; k < len; ++k) {
-            if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-        }
-        i += len;
-    }
-    return true;
-}
-
-}  // namespace
 
 result<std::vector<k8s_object>> file_objects(api::stack const& stack,
                                              mapping_options const& options,
@@ -64,7 +48,7 @@ result<std::vector<k8s_object>> file_objects(api::stack const& stack,
         auto doc = new_object("v1", kind, stack, name, labels, true);
         auto& a = doc.GetAllocator();
         value data(rapidjson::kObjectType);
-        bool const text = !secret && is_text(*content);
+        bool const text = !secret && op::is_utf8_text(*content);
         put(data, file_key(obj), text ? *content : base64::encode(*content), a);
         if (secret) put(doc, "type", "Opaque", a);
         put(doc, text || secret ? "data" : "binaryData", std::move(data), a);
