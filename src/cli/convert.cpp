@@ -72,6 +72,22 @@ result<std::string> render_manifests(packed_stack const& packed, api::stack cons
 
 }  // namespace
 
+std::function<std::optional<std::string>(std::string const&, std::size_t)> compose_file_reader(
+    std::filesystem::path base_dir) {
+    return [base = std::move(base_dir)](std::string const& path, std::size_t max_bytes) -> std::optional<std::string> {
+        fs::path const p = fs::path(path).is_absolute() ? fs::path(path) : base / path;
+        std::error_code ec;
+        if (!fs::is_regular_file(p, ec)) return std::nullopt;  // not a device, FIFO or folder
+        std::ifstream in(p, std::ios::binary);
+        if (!in) return std::nullopt;
+        std::string text(max_bytes + 1, '\0');
+        in.read(text.data(), static_cast<std::streamsize>(text.size()));
+        if (in.bad()) return std::nullopt;
+        text.resize(static_cast<std::size_t>(in.gcount()));
+        return text;
+    };
+}
+
 result<rendered> render_stack(std::vector<compose::source_file> const& files,
                               convert_options const& options,
                               compose::environment_map const& environment,
@@ -87,6 +103,7 @@ result<rendered> render_stack(std::vector<compose::source_file> const& files,
     compose::load_options lo;
     lo.environment = environment;
     lo.profiles = options.profiles;
+    lo.read_file = compose_file_reader(base_dir);
     lo.home = options.home;
     auto loaded = compose::load_files(files, lo);
     if (!loaded) return std::move(loaded).error();

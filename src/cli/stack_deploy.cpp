@@ -1,6 +1,7 @@
 // `compose-operator stack deploy`: resolve the project, pack it into a Stack (+ Secrets),
 // server-side apply them, and optionally wait for Ready with live progress.
 #include "op/api/versions.hpp"
+#include "op/cli/convert.hpp"
 #include "op/cli/pack.hpp"
 #include "op/compose/load.hpp"
 #include "op/mapping/labels.hpp"
@@ -72,8 +73,9 @@ result<packed> pack_project(project_inputs const& in, deploy_options const& o, s
     lo.environment = in.environment;
     lo.profiles = in.profiles;
     lo.home = env_or_empty("HOME");
-    OP_TRY(auto loaded, compose::load_files(files, lo));
     fs::path const base(in.working_dir);
+    lo.read_file = compose_file_reader(base);
+    OP_TRY(auto loaded, compose::load_files(files, lo));
     pack_options po;
     // docker compose's precedence: COMPOSE_PROJECT_NAME, then the file's name:, then the folder.
     po.project_name = project_name(in.project_name.empty() ? loaded.project.name : in.project_name,

@@ -10,7 +10,7 @@ namespace {
 constexpr std::string_view other_keys[] = {
     "annotations", "attach", "blkio_config", "cgroup", "cpu_count", "cpu_percent", "cpu_period",
     "cpu_quota", "cpu_rt_period", "cpu_rt_runtime", "cpuset",
-    "credential_spec", "develop", "device_cgroup_rules", "extends", "external_links", "gpus",
+    "credential_spec", "develop", "device_cgroup_rules", "external_links", "gpus",
     "isolation", "label_file", "mem_swappiness", "memswap_limit",
     "models", "oom_kill_disable", "oom_score_adj", "pids_limit", "provider", "storage_opt", "use_api_socket", "uts", "volume_driver", "volumes_from"};
 

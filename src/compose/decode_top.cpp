@@ -246,7 +246,9 @@ result<project> decode_project(context const& c, node const& root) {
                                              " (lowercase letters, digits, '-' and '_'; starting with a letter or digit)");
                 }
             } else if (k == "include") {
-                return c.fail(v, vp, "include is not supported: pass the included files to load_files()");
+                return c.fail(v, vp, "include needs the files it names; the cluster cannot read "
+                                     "other files: run `compose-operator stack deploy` or "
+                                     "`compose-operator convert`, which read them on your machine");
             } else if (k == "services") {
                 if (v.is_null()) return {};
                 OP_RETURN_IF_ERROR(expect_mapping(c, v, vp));

@@ -236,6 +236,11 @@ void merge_service(node& base, node const& over) {
 
 }  // namespace
 
+node merge_service_nodes(node base, node const& over) {
+    merge_service(base, over);
+    return base;
+}
+
 node merge_files(node base, node const& over) {
     if (over.is_null()) return base;
     if (!base.is_mapping() || !over.is_mapping()) return over;

@@ -11,4 +11,7 @@ namespace op::compose::detail {
 // The tags !reset (remove) and !override (replace whole) are honoured.
 [[nodiscard]] node merge_files(node base, node const& over);
 
+// One service's mapping `over` merged into `base` with the same rules (used by `extends`).
+[[nodiscard]] node merge_service_nodes(node base, node const& over);
+
 }  // namespace op::compose::detail

@@ -25,30 +25,6 @@ struct abort_parse {
     std::string field_path;
 };
 
-// What a subtree costs: nodes and bytes (as load_limits counts them) and nesting depth.
-struct cost {
-    std::size_t nodes = 0;
-    std::size_t bytes = 0;
-    std::size_t depth = 0;
-};
-
-cost measure(node const& n) {
-    cost c{1, n.scalar.size() + n.tag.size(), 0};
-    auto add = [&c](cost const& sub) {
-        c.nodes += sub.nodes;
-        c.bytes += sub.bytes;
-        c.depth = std::max(c.depth, sub.depth + 1);
-    };
-    for (auto const& i : n.items) add(measure(i));
-    for (auto const& [k, v] : n.entries) {
-        add(measure(v));
-        c.nodes += 1;
-        c.bytes += k.size();
-    }
-    if (n.type == node::kind::sequence || n.type == node::kind::mapping) c.depth = std::max<std::size_t>(c.depth, 1);
-    return c;
-}
-
 class builder final : public YAML::EventHandler {
 public:
     builder(int file, load_budget& budget) : file_(file), budget_(budget), lim_(budget.limits) {}
@@ -312,6 +288,23 @@ mark mark_of_offset(std::string_view s, std::size_t off, int file) {
 }
 
 }  // namespace
+
+cost measure(node const& n) {
+    cost c{1, n.scalar.size() + n.tag.size(), 0};
+    auto add = [&c](cost const& sub) {
+        c.nodes += sub.nodes;
+        c.bytes += sub.bytes;
+        c.depth = std::max(c.depth, sub.depth + 1);
+    };
+    for (auto const& i : n.items) add(measure(i));
+    for (auto const& [k, v] : n.entries) {
+        add(measure(v));
+        c.nodes += 1;
+        c.bytes += k.size();
+    }
+    if (n.type == node::kind::sequence || n.type == node::kind::mapping) c.depth = std::max<std::size_t>(c.depth, 1);
+    return c;
+}
 
 std::string position(mark const& m, std::string_view file_name) {
     if (m.line == 0) return {};

@@ -13,6 +13,14 @@
 
 namespace op::compose::detail {
 
+// What a subtree costs: nodes and bytes (as load_limits counts them) and nesting depth.
+struct cost {
+    std::size_t nodes = 0;
+    std::size_t bytes = 0;
+    std::size_t depth = 0;
+};
+[[nodiscard]] cost measure(node const& n);
+
 // Parses the first YAML document of `text` (more than one document is an error). Resolves
 // anchors, aliases and `<<` merge keys. Fails (invalid) on malformed YAML, invalid UTF-8, NUL
 // bytes, duplicate or non-string keys and exceeded limits (charged to `budget`, which one load

@@ -11,6 +11,7 @@
 #include "op/util/error.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,6 +46,11 @@ struct rendered {
 // Fails (invalid, path "<file>:<line>") on a line without '='.
 [[nodiscard]] result<compose::environment_map> parse_env_file(std::string_view text,
                                                               std::string_view file_name);
+
+// The client's load_options::read_file for `extends: {file}` and `include`: relative paths
+// against `base_dir` (the project folder), regular files only, at most max_bytes + 1 bytes read.
+[[nodiscard]] std::function<std::optional<std::string>(std::string const&, std::size_t)>
+compose_file_reader(std::filesystem::path base_dir);
 
 // Loads `files`, packs the local files they name (relative to `base_dir`, whose name is the
 // default project and stack name; op/cli/pack.hpp) and renders the Stack: -o yaml is one

@@ -12,7 +12,11 @@ namespace op::compose {
 
 struct load_limits {
     std::size_t max_bytes = 1u << 20;  // text of one file
-    std::size_t max_files = 32;        // files merged by one load_files()
+    std::size_t max_files = 32;        // files of one load: merged by load_files(), or read for
+                                       // `extends: {file}` and `include` (each file once)
+    // Links of one `extends` chain (a extends b extends c: 2) and nesting of `include`; a cycle
+    // is refused with its chain whatever its length.
+    std::size_t max_extends_depth = 10;
     std::size_t max_depth = 64;        // nesting of mappings and sequences, flow or block
     // Nodes of all files of one load, counted as materialised: aliases at their expanded size,
     // `<<` merge keys at the size of what they copy, anchors once more for the copy they keep.

@@ -14,7 +14,9 @@
 #include "op/util/error.hpp"
 
 #include <cstddef>
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,15 @@ struct load_options {
     // with `profiles:` is deployed only when one of them is active; the others are removed with
     // a warning. Empty (the server): only services without `profiles:` are deployed.
     std::vector<std::string> profiles;
+    // Reads another Compose file named by `extends: {file: ...}` or `include:`: the path as
+    // written, relative paths joined to the folder of the file that names it when that file was
+    // itself read this way (the caller resolves the rest, e.g. against the project folder). It
+    // returns at most `max_bytes` + 1 bytes (the loader refuses more) or nullopt: cannot be read.
+    // The client sets it; the server leaves it empty, which denies both with the advice to run
+    // `compose-operator stack deploy` / `convert`. Each path is read once per load; the files
+    // read count against limits.max_files and their content against the node and byte budgets,
+    // as does every copy `extends` makes of a base service.
+    std::function<std::optional<std::string>(std::string const& path, std::size_t max_bytes)> read_file;
 };
 
 // One input file: `name` is only used in messages ("compose.override.yaml").

@@ -178,3 +178,21 @@ TEST_CASE("name checks", "[unit][admission]") {
     CHECK_FALSE(op::admission::check_label_value("-x").empty());
     CHECK(op::admission::check_label_value("").empty());
 }
+
+TEST_CASE("v1beta1: include and extends.file are denied naming the client, same-file extends works", "[unit][admission]") {
+    auto inc = parse(v1beta1("include: [db.yaml]\nservices:\n  web: {image: nginx}\n"));
+    auto vi = op::admission::validate(inc);
+    CHECK_FALSE(vi.allowed);
+    INFO(vi.message());
+    CHECK(has(vi.errors, "spec.composeFile.include: include needs the files"));
+    CHECK(has(vi.errors, "compose-operator stack deploy"));
+    auto ext = parse(v1beta1("services:\n  web:\n    extends: {file: common.yaml, service: app}\n"));
+    auto ve = op::admission::validate(ext);
+    CHECK_FALSE(ve.allowed);
+    CHECK(has(ve.errors, "spec.composeFile.services.web.extends.file"));
+    CHECK(has(ve.errors, "compose-operator convert"));
+    auto same = parse(v1beta1("services:\n  base: {image: nginx:1.27}\n  web: {extends: base}\n"));
+    auto vs = op::admission::validate(same);
+    INFO(vs.message());
+    CHECK(vs.allowed);
+}

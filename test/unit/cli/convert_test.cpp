@@ -174,3 +174,31 @@ TEST_CASE("render_stack --profile activates services with profiles", "[unit][cli
     CHECK(active->manifest.find("busybox") != std::string::npos);
     CHECK(active->warnings.empty());
 }
+
+TEST_CASE("render_stack reads the files extends and include name, bounded", "[unit][cli]") {
+    auto dir = folder("extends", {{"common.yaml", "services:\n  app: {image: app:1, environment: [X=1]}\n"},
+                                  {"db/compose.yaml", "services:\n  db: {image: postgres:16}\n"}});
+    convert_options o;
+    o.name = "demo";
+    o.output = "json";
+    std::vector<compose::source_file> files = {
+        {"compose.yaml", "include: [db/compose.yaml]\nservices:\n  web:\n    extends: {file: common.yaml, service: app}\n"}};
+    auto r = render_stack(files, o, {}, dir);
+    REQUIRE(r);
+    CHECK(r->manifest.find("app:1") != std::string::npos);
+    CHECK(r->manifest.find("postgres:16") != std::string::npos);
+
+    // Only regular files are read, and no more than the loader's limit.
+    auto read = compose_file_reader(dir);
+    CHECK_FALSE(read("/dev/zero", 100));
+    CHECK_FALSE(read("db", 100));  // a folder
+    CHECK_FALSE(read("missing.yaml", 100));
+    auto part = read("common.yaml", 9);
+    REQUIRE(part);
+    CHECK(part->size() == 10);
+    auto missing = render_stack({{"compose.yaml", "services:\n  web: {extends: {file: nope.yaml, service: a}}\n"}},
+                                o, {}, dir);
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field_path == "services.web.extends.file");
+    CHECK(missing.error().message.find("cannot read \"nope.yaml\"") != std::string::npos);
+}

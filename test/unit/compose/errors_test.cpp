@@ -57,7 +57,7 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
         {"services:\n  a: {image: x}\n  a: {image: y}\n", "services.a: duplicate key \"a\" (line 3, column 3)"},
         {"services: [\n", "invalid YAML: end of sequence flow not found (line 2, column 1)"},
         {"include: [other.yaml]\nservices: {}\n",
-         "include: include is not supported: pass the included files to load_files() (line 1, column 10)"},
+         "include: include needs the files it names; the cluster cannot read other files: run `compose-operator stack deploy` or `compose-operator convert`, which read them on your machine (line 1, column 10)"},
         {"services: {a: {image: x}}\n---\nservices: {}\n",
          "Compose file has more than one YAML document (line 3, column 1)"},
         {"services:\n  a:\n    image: x\n    x: *nope\n", "invalid YAML: the referenced anchor is not defined (line 4, column 8)"}}));

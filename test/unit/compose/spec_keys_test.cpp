@@ -5,6 +5,8 @@
 #include "op_catch.hpp"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 using namespace op::compose;
 
@@ -188,4 +190,180 @@ TEST_CASE("service x-kubernetes: serviceType and expose are typed and validated"
         REQUIRE_FALSE(e);
         CHECK(e.error().field_path == b.path);
     }
+}
+
+namespace {
+// A reader over in-memory files; `reads` counts the calls per path.
+load_options with_files(std::map<std::string, std::string> files,
+                        std::shared_ptr<std::map<std::string, int>> reads = nullptr) {
+    load_options o;
+    o.read_file = [files = std::move(files), reads](std::string const& p, std::size_t max) -> std::optional<std::string> {
+        if (reads) ++(*reads)[p];
+        auto it = files.find(p);
+        if (it == files.end()) return std::nullopt;
+        return it->second.substr(0, max + 1);
+    };
+    return o;
+}
+}  // namespace
+
+TEST_CASE("extends in the same file merges the base under the service's own keys", "[unit]") {
+    auto r = load(R"(services:
+  base:
+    image: nginx
+    environment: {A: "1", B: "2"}
+    ports: ["80"]
+  mid:
+    extends: base
+    environment: {B: "3"}
+  web:
+    extends: {service: mid}
+    image: nginx:1.27
+)");
+    REQUIRE(r);
+    auto const& web = *r->project.find_service("web");
+    CHECK(web.image == "nginx:1.27");
+    CHECK(web.environment.at("A") == "1");
+    CHECK(web.environment.at("B") == "3");
+    CHECK(web.ports.size() == 1);
+    CHECK(web.other.empty());  // extends is resolved, not kept
+
+    auto cycle = load("services:\n  a: {image: x, extends: b}\n  b: {image: y, extends: a}\n");
+    REQUIRE_FALSE(cycle);
+    CHECK(cycle.error().message.find("extends cycle: a -> b -> a") != std::string::npos);
+    CHECK(cycle.error().field_path == "services.a.extends");
+    auto self = load("services:\n  a: {image: x, extends: a}\n");
+    REQUIRE_FALSE(self);
+    CHECK(self.error().message.find("extends cycle: a -> a") != std::string::npos);
+    auto missing = load("services:\n  a: {image: x, extends: nope}\n");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field_path == "services.a.extends");
+}
+
+TEST_CASE("extends from another file and include need the client reader", "[unit]") {
+    std::string const text = R"(services:
+  web:
+    extends: {file: common.yaml, service: app}
+    ports: ["8080:80"]
+)";
+    auto server = load(text);
+    REQUIRE_FALSE(server);
+    CHECK(server.error().field_path == "services.web.extends.file");
+    CHECK(server.error().message.find("compose-operator stack deploy") != std::string::npos);
+
+    auto o = with_files({{"common.yaml", "services:\n  app:\n    image: app:${TAG:-1}\n    environment: [X=1]\n"}});
+    auto client = load(text, o);
+    REQUIRE(client);
+    auto const& web = *client->project.find_service("web");
+    CHECK(web.image == "app:1");
+    CHECK(web.environment.at("X") == "1");
+    CHECK(web.ports.size() == 1);
+    CHECK(client->project.find_service("app") == nullptr);  // only the base's keys come along
+
+    std::string const inc = "include: [db.yaml]\nservices:\n  web: {image: nginx, depends_on: [db]}\n";
+    auto denied = load(inc);
+    REQUIRE_FALSE(denied);
+    CHECK(denied.error().field_path == "include");
+    CHECK(denied.error().message.find("compose-operator convert") != std::string::npos);
+    auto io = with_files({{"db.yaml", "services:\n  db: {image: postgres}\nvolumes:\n  data: {}\n"}});
+    auto included = load(inc, io);
+    REQUIRE(included);
+    CHECK(included->project.find_service("db") != nullptr);
+    CHECK(included->project.volumes.contains("data"));
+    auto clash = with_files({{"db.yaml", "services:\n  web: {image: other}\n"}});
+    auto both = load(inc, clash);
+    REQUIRE_FALSE(both);
+    CHECK(both.error().field_path == "services.web");
+    CHECK(both.error().message.find("defined both in \"db.yaml\"") != std::string::npos);
+    auto self = with_files({{"loop.yaml", "include: [loop.yaml]\n"}});
+    auto looped = load("include: [loop.yaml]\nservices: {}\n", self);
+    REQUIRE_FALSE(looped);
+    CHECK(looped.error().message.find("include cycle: loop.yaml -> loop.yaml") != std::string::npos);
+}
+
+TEST_CASE("extends chains are bounded by max_extends_depth and name the chain", "[unit]") {
+    auto chain = [](std::size_t links) {
+        std::string t = "services:\n  s0: {image: x}\n";
+        for (std::size_t i = 1; i <= links; ++i) {
+            t += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+        }
+        return t;
+    };
+    load_options o;
+    o.limits.max_extends_depth = 3;
+    auto ok = load(chain(3), o);
+    REQUIRE(ok);
+    CHECK(ok->project.find_service("s3")->image == "x");
+    auto deep = load(chain(4), o);
+    REQUIRE_FALSE(deep);
+    CHECK(deep.error().field_path == "services.s4.extends");
+    CHECK(deep.error().message.find("max_extends_depth") != std::string::npos);
+    CHECK(deep.error().message.find("s4 -> s3 -> s2 -> s1 -> s0") != std::string::npos);
+    // The same chain written the other way round (bases last) is refused the same way.
+    std::string reversed = "services:\n";
+    for (int i = 4; i >= 1; --i) reversed += "  s" + std::to_string(i) + ": {extends: s" + std::to_string(i - 1) + "}\n";
+    reversed += "  s0: {image: x}\n";
+    auto rev = load(reversed, o);
+    REQUIRE_FALSE(rev);
+    CHECK(rev.error().message.find("max_extends_depth") != std::string::npos);
+    // Includes nest under the same limit.
+    auto nested = with_files({{"a.yaml", "include: [b.yaml]\n"}, {"b.yaml", "include: [c.yaml]\n"},
+                              {"c.yaml", "include: [d.yaml]\n"}, {"d.yaml", "services: {d: {image: x}}\n"}});
+    nested.limits.max_extends_depth = 3;
+    auto inc = load("include: [a.yaml]\nservices: {}\n", nested);
+    REQUIRE_FALSE(inc);
+    CHECK(inc.error().message.find("a.yaml -> b.yaml -> c.yaml -> d.yaml") != std::string::npos);
+    nested.limits.max_extends_depth = 4;
+    CHECK(load("include: [a.yaml]\nservices: {}\n", nested));
+}
+
+TEST_CASE("extends copies are charged to the load budget, other files are read once", "[unit]") {
+    // 200 services extending one base of ~600 nodes: 120,000 nodes once copied, over max_nodes.
+    std::string base = "services:\n  base:\n    image: x\n    environment:\n";
+    for (int i = 0; i < 300; ++i) base += "      V" + std::to_string(i) + ": v\n";
+    std::string fan = base;
+    for (int i = 0; i < 200; ++i) fan += "  s" + std::to_string(i) + ": {extends: base}\n";
+    auto r = load(fan);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("limit max_nodes") != std::string::npos);
+    CHECK(r.error().field_path.ends_with(".extends"));
+    std::string few = base;
+    for (int i = 0; i < 20; ++i) few += "  s" + std::to_string(i) + ": {extends: base}\n";
+    CHECK(load(few));
+
+    // Forty services extending one other file: one read, one file of max_files.
+    auto reads = std::make_shared<std::map<std::string, int>>();
+    auto o = with_files({{"common.yaml", "services:\n  app: {image: app}\n"}}, reads);
+    o.limits.max_files = 2;
+    std::string many = "services:\n";
+    for (int i = 0; i < 40; ++i) many += "  s" + std::to_string(i) + ": {extends: {file: common.yaml, service: app}}\n";
+    auto m = load(many, o);
+    REQUIRE(m);
+    CHECK(m->project.services.size() == 40);
+    CHECK(reads->at("common.yaml") == 1);
+    // A third distinct file is over max_files = 2.
+    auto o3 = with_files({{"a.yaml", "services: {a: {image: a}}\n"}, {"b.yaml", "services: {b: {image: b}}\n"}});
+    o3.limits.max_files = 2;
+    auto over = load("services:\n  x: {extends: {file: a.yaml, service: a}}\n  y: {extends: {file: b.yaml, service: b}}\n", o3);
+    REQUIRE_FALSE(over);
+    CHECK(over.error().field_path == "services.y.extends.file");
+    CHECK(over.error().message.find("limit max_files") != std::string::npos);
+    // A reader answering more than max_bytes is refused like a large top-level file.
+    auto big = with_files({{"big.yaml", std::string(2000, '#')}});
+    big.limits.max_bytes = 1000;
+    auto b = load("services:\n  x: {extends: {file: big.yaml, service: a}}\n", big);
+    REQUIRE_FALSE(b);
+    CHECK(b.error().message.find("1000-byte limit") != std::string::npos);
+}
+
+TEST_CASE("paths in a file read for extends or include are relative to its folder", "[unit]") {
+    auto reads = std::make_shared<std::map<std::string, int>>();
+    auto o = with_files({{"sub/a.yaml", "include: [b.yaml]\nservices:\n  a: {extends: {file: ../common.yaml, service: c}}\n"},
+                         {"sub/b.yaml", "services: {b: {image: b}}\n"},
+                         {"common.yaml", "services: {c: {image: c}}\n"}}, reads);
+    auto r = load("include: [sub/a.yaml]\nservices: {}\n", o);
+    REQUIRE(r);
+    CHECK(r->project.find_service("a")->image == "c");
+    CHECK(r->project.find_service("b")->image == "b");
+    CHECK(reads->size() == 3);
 }
