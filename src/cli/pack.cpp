@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -95,12 +96,30 @@ public:
         return {};
     }
 
+    // File secrets become Secret objects named with the stack (mapping::packed_secret_name);
+    // the stack refers to each under that name, as an external secret, and its services mount it
+    // where they did (the loader made every target explicit: /run/secrets/<key>).
     result<void> secrets(std::vector<rapidjson::Document>& out) {
+        std::map<std::string, std::string> renamed;  // key -> Secret name
         for (auto& [key, obj] : project_.secrets) {
             if (obj.external || obj.file.empty()) continue;
             std::string const path = "secrets." + key + ".file";
+            if (!mapping::is_valid_name(options_.stack_name, mapping::name_kind::label)) {
+                return invalid(fmt::format("stack name \"{}\" must be a DNS-1123 label (lowercase "
+                                           "letters, digits and '-', at most 63) to name the Secret "
+                                           "packed for {}; pass another --name",
+                                           options_.stack_name, path),
+                               "--name");
+            }
+            auto const name = mapping::packed_secret_name(options_.stack_name, key);
+            if (!mapping::is_valid_name(name, mapping::name_kind::subdomain)) {
+                return invalid(fmt::format("the packed Secret name \"{}\" is not a valid Kubernetes "
+                                           "name (a DNS-1123 subdomain, at most 253 characters); "
+                                           "rename the secret",
+                                           name),
+                               "secrets." + key);
+            }
             OP_TRY(auto data, read_limited(resolve(base_, obj.file), options_.limits.max_file_bytes, path));
-            auto const name = mapping::kube_name(key, mapping::name_kind::subdomain);
             out.push_back(secret_object(name, data));
             warnings_.push_back(fmt::format("{}: packed into Secret \"{}\" (key \"file\"), written beside "
                                             "the stack; the operator adopts it, so it goes with the stack",
@@ -108,6 +127,22 @@ public:
             obj.file.clear();
             obj.external = true;
             obj.name = name;
+            renamed.emplace(key, name);
+        }
+        for (auto const& [key, name] : renamed) {
+            auto node = project_.secrets.extract(key);
+            node.key() = name;
+            if (!project_.secrets.insert(std::move(node)).inserted) {
+                return invalid(fmt::format("secret \"{}\" is packed as \"{}\", which is also the name of "
+                                           "another secret of the file; rename one",
+                                           key, name),
+                               "secrets." + key);
+            }
+        }
+        for (auto& svc : project_.services) {
+            for (auto& ref : svc.secrets) {
+                if (auto it = renamed.find(ref.source); it != renamed.end()) ref.source = it->second;
+            }
         }
         return {};
     }

@@ -9,10 +9,12 @@
 // - `env_file:` entries are read and inlined into `environment` (environment wins);
 // - `configs:` with `file:` become inline `content` in the Stack;
 // - `secrets:` with `file:` become Secret objects written beside the Stack (never inline in it):
-//   named by the one name rule (op/mapping/names.hpp), one key `file`, labelled
-//   com.docker.stack.namespace=<stack>; the Stack references them as `external` (so every served
-//   version can carry the reference) and the operator adopts them (adds a non-controller
-//   ownerReference), so they go when the stack goes;
+//   named `<stack>.<key>` by mapping::packed_secret_name (op/mapping/names.hpp: two stacks in
+//   one namespace never share one; the stack name must be a DNS-1123 label), one key `file`,
+//   labelled com.docker.stack.namespace=<stack>; the Stack's secret is renamed to the Secret's
+//   name and references it as `external` (so every served version can carry the reference), its
+//   services keep their mount paths (/run/secrets/<key>), and the operator adopts it (adds a
+//   non-controller ownerReference), so it goes when the stack goes;
 // - relative bind mounts of a file, or of a directory whose files fit (limits below), become
 //   read-only config mounts (inline content, one config per file) with a warning that writes are
 //   not kept. Compose cannot tell a mount that must be writable from one that may be read-only

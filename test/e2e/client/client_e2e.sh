@@ -31,16 +31,16 @@ stack deploy -n "$NS" --wait --timeout 150s
 show
 check "deploy --wait exits 0" [ "$RC" = 0 ]
 check "deploy names the stack after the folder and reports Ready" has "$OUT" "stack.compose.docker.com/app created" "Stack app is Ready"
-check "deploy wrote the packed secret first" has "$OUT" "secret/db-password created"
+check "deploy wrote the packed secret first" has "$OUT" "secret/app.db-password created"
 check "... as a Secret labelled with the stack" \
-    bash -c "[ \"\$(kubectl -n '$NS' get secret db-password -o jsonpath='{.metadata.labels.com\.docker\.stack\.namespace}')\" = app ]"
+    bash -c "[ \"\$(kubectl -n '$NS' get secret app.db-password -o jsonpath='{.metadata.labels.com\.docker\.stack\.namespace}')\" = app ]"
 check "the bind-mounted file is packed into the Stack (no local file needed by the cluster)" \
     bash -c "kubectl -n '$NS' get stack app -o json | grep -q 'location / { return 200'"
 check "progress is plain lines when stdout is not a terminal" has "$OUT" "] stack: " "] web: 3/3 ready"
 check "the stack is Ready in the cluster" kubectl -n "$NS" wait --for=condition=Ready stack/app --timeout=5s
 
 stack deploy -n "$NS"
-check "deploying the same files again changes nothing" has "$OUT" "secret/db-password unchanged" "stack.compose.docker.com/app unchanged"
+check "deploying the same files again changes nothing" has "$OUT" "secret/app.db-password unchanged" "stack.compose.docker.com/app unchanged"
 
 # ---- ls / services / ps ----
 stack ls -n "$NS"
@@ -109,7 +109,7 @@ check "rm --wait: the stacks are gone" bash -c "[ -z \"\$(kubectl -n '$NS' get s
 check "rm --wait: no pod or workload of app is left" \
     bash -c "[ -z \"\$(kubectl -n '$NS' get deploy,sts,ds,pods -l com.docker.stack.namespace=app -o name)\" ]"
 check "rm --wait: the volume claim is kept" bash -c "kubectl -n '$NS' get pvc -o name | grep -q db-data"
-check "rm --wait: the packed Secret is gone" bash -c "! kubectl -n '$NS' get secret db-password >/dev/null 2>&1"
+check "rm --wait: the packed Secret is gone" bash -c "! kubectl -n '$NS' get secret app.db-password >/dev/null 2>&1"
 stack rm app -n "$NS"
 check "rm of a missing stack exits 1" bash -c "[ $RC = 1 ] && grep -q 'not found' <<<'$ERR'"
 

@@ -124,8 +124,8 @@ done
 # The Secrets convert packed beside a stack are adopted by it (they go when the stack goes).
 for s in ${accepted[convert]:-}; do
     [[ $s == */nginx-golang-mysql ]] || continue
-    eventually 60 "convert: the packed Secret db-password of ${s#*/} is owned by its Stack" \
-        bash -c "[ \"\$(kubectl -n ${s%/*} get secret db-password -o jsonpath='{.metadata.ownerReferences[0].kind}')\" = Stack ]"
+    eventually 60 "convert: the packed Secret ${s#*/}.db-password of ${s#*/} is owned by its Stack" \
+        bash -c "[ \"\$(kubectl -n ${s%/*} get secret ${s#*/}.db-password -o jsonpath='{.metadata.ownerReferences[0].kind}')\" = Stack ]"
 done
 echo "corpus suite took $((SECONDS - t0))s"
 finish

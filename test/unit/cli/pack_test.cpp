@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 using namespace op;
@@ -95,12 +96,18 @@ TEST_CASE("file configs become inline content, file secrets Secret objects besid
     REQUIRE(s);
     CHECK(s->spec->configs.at("app").content == "a=1\n");
     CHECK(s->spec->configs.at("app").file.empty());
-    auto const& sec = s->spec->secrets.at("db_password");
+    // The key becomes the packed Secret's name; the mount path stays /run/secrets/db_password.
+    REQUIRE(s->spec->secrets.contains("demo.db-password"));
+    auto const& sec = s->spec->secrets.at("demo.db-password");
+    REQUIRE(s->spec->services.size() == 1);
+    REQUIRE(s->spec->services[0].secrets.size() == 1);
+    CHECK(s->spec->services[0].secrets[0].source == "demo.db-password");
+    CHECK(s->spec->services[0].secrets[0].target == "/run/secrets/db_password");
     CHECK(sec.external.external);
-    CHECK(sec.external.name == "db-password");
+    CHECK(sec.external.name == "demo.db-password");
     REQUIRE(r->secrets.size() == 1);
     auto const secret = json::dump(r->secrets[0]);
-    CHECK(secret.find(R"("name":"db-password","namespace":"ns")") != std::string::npos);
+    CHECK(secret.find(R"("name":"demo.db-password","namespace":"ns")") != std::string::npos);
     CHECK(secret.find(R"("com.docker.stack.namespace":"demo")") != std::string::npos);
     CHECK(secret.find(R"("data":{"file":"czNjcmV0"})") != std::string::npos);
     // A missing file is an error naming its path.
@@ -175,4 +182,39 @@ TEST_CASE("golden: convert -o yaml of a packed application (Secrets, then the St
         if (std::getenv("OP_UPDATE_GOLDEN") != nullptr) std::ofstream(golden) << r->manifest;
         CHECK(r->manifest == read(golden));
     }
+}
+
+TEST_CASE("packed Secrets are named with the stack: two stacks in one namespace do not collide", "[unit][cli]") {
+    auto dir = folder("two-stacks", {{"password.txt", "pw"}});
+    std::string const compose =
+        "services:\n  db:\n    image: postgres:16\n    secrets: [db_password]\n"
+        "secrets:\n  db_password:\n    file: ./password.txt\n";
+    std::map<std::string, std::string> manifests;
+    for (std::string const stack : {"shop", "blog", "shop-db", "shop-db-password"}) {
+        convert_options o;
+        o.name = stack;
+        o.namespace_ = "ns";
+        o.output = "manifests";
+        auto r = render_stack({{"compose.yaml", compose}}, o, {}, dir);
+        REQUIRE(r);
+        manifests[stack] = r->manifest;
+    }
+    std::set<std::string> names;
+    for (auto const& [stack, text] : manifests) {
+        INFO(text);
+        std::string const want = stack + ".db-password";
+        // The Secret written beside the stack, and the secret volume of its workload, use one name.
+        CHECK(text.find("kind: Secret\nmetadata:\n  name: " + want + "\n") != std::string::npos);
+        CHECK(text.find("secretName: " + want + "\n") != std::string::npos);
+        CHECK(text.find("mountPath: /run/secrets/db_password\n") != std::string::npos);
+        names.insert(want);
+    }
+    CHECK(names.size() == 4);
+    // A stack name that is not a DNS-1123 label (a '.' would make names ambiguous) is refused.
+    convert_options bad;
+    bad.name = "my.shop";
+    bad.output = "yaml";
+    auto r = render_stack({{"compose.yaml", compose}}, bad, {}, dir);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().field_path == "--name");
 }
