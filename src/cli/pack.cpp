@@ -96,7 +96,7 @@ public:
         return {};
     }
 
-    // File secrets become Secret objects named with the stack (mapping::packed_secret_name);
+    // File secrets become Secret objects named with the stack (mapping::stack_scoped_name);
     // the stack refers to each under that name, as an external secret, and its services mount it
     // where they did (the loader made every target explicit: /run/secrets/<key>).
     result<void> secrets(std::vector<rapidjson::Document>& out) {
@@ -111,7 +111,7 @@ public:
                                            options_.stack_name, path),
                                "--name");
             }
-            auto const name = mapping::packed_secret_name(options_.stack_name, key);
+            auto const name = mapping::stack_scoped_name(options_.stack_name, key);
             if (!mapping::is_valid_name(name, mapping::name_kind::subdomain)) {
                 return invalid(fmt::format("the packed Secret name \"{}\" is not a valid Kubernetes "
                                            "name (a DNS-1123 subdomain, at most 253 characters); "

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +39,7 @@ struct service_ctx {
     workload_kind kind;
     mapping_options const& options;
     warning_sink& warnings;
+    std::set<std::string> const* shared = nullptr;  // named volumes that are one standalone claim
 };
 
 // ---- JSON shorthands (json.cpp) -------------------------------------------------------------
@@ -66,9 +68,9 @@ void put_bool(value& obj, std::string_view key, bool b, alloc_t& a);
 
 // ---- volumes.cpp ----------------------------------------------------------------------------
 struct pod_volume {
-    enum class type { host_path, empty_dir_memory, secret, config_map } kind;
+    enum class type { host_path, empty_dir_memory, secret, config_map, claim } kind;
     std::string name;
-    std::string source;  // hostPath path, secretName, ConfigMap name; emptyDir sizeLimit or ""
+    std::string source;  // hostPath path, secretName, ConfigMap name, claimName; emptyDir sizeLimit or ""
     std::string item_key;
     std::string item_path;
     std::optional<std::uint32_t> mode;
@@ -90,6 +92,12 @@ struct volume_plan {
 // A volumeClaimTemplates entry; fails when mapping_options.volume_size is not a positive quantity.
 [[nodiscard]] result<value> claim_template(service_ctx const& ctx, std::string const& name,
                                            alloc_t& a);
+// The standalone PersistentVolumeClaim of a named volume that `services` (more than one) mount,
+// owned by the stack; warns that it is one claim for all of them and what ReadWriteOnce means.
+[[nodiscard]] result<k8s_object> shared_claim(api::stack const& stack, mapping_options const& options,
+                                              std::string const& source,
+                                              std::vector<std::string> const& services,
+                                              warning_sink& warnings);
 // The key inside a Secret/ConfigMap for a top-level object: basename(file), or "file".
 [[nodiscard]] std::string file_key(api::file_object const& obj);
 

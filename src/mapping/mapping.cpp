@@ -15,9 +15,10 @@ namespace {
 int kind_rank(std::string_view kind) {
     if (kind == "Secret") return 0;
     if (kind == "ConfigMap") return 1;
-    if (kind == "Service") return 3;
-    if (kind == "Ingress") return 4;
-    return 2;  // workloads
+    if (kind == "PersistentVolumeClaim") return 2;
+    if (kind == "Service") return 4;
+    if (kind == "Ingress") return 5;
+    return 3;  // workloads
 }
 
 result<void> check_service_name(api::stack const& stack, api::service_config const& svc,
@@ -78,11 +79,31 @@ std::string_view to_string(workload_kind kind) noexcept {
 }
 
 workload_kind workload_kind_for(api::service_config const& svc) noexcept {
+    return workload_kind_for(svc, {});
+}
+
+workload_kind workload_kind_for(api::service_config const& svc,
+                                std::set<std::string> const& shared) noexcept {
     if (svc.deploy.mode == "global") return workload_kind::daemon_set;
     for (auto const& v : svc.volumes) {
-        if (v.type == "volume") return workload_kind::stateful_set;
+        if (v.type == "volume" && (v.source.empty() || !shared.contains(v.source))) {
+            return workload_kind::stateful_set;
+        }
     }
     return workload_kind::deployment;
+}
+
+std::map<std::string, std::vector<std::string>> shared_volumes(api::stack const& stack) {
+    std::map<std::string, std::vector<std::string>> users;
+    for (auto const& svc : stack.spec.services) {
+        for (auto const& v : svc.volumes) {
+            if (v.type != "volume" || v.source.empty()) continue;
+            auto& list = users[v.source];
+            if (list.empty() || list.back() != svc.name) list.push_back(svc.name);
+        }
+    }
+    std::erase_if(users, [](auto const& e) { return e.second.size() < 2; });
+    return users;
 }
 
 result<mapping_result> map_stack(api::stack const& stack, mapping_options const& options) {
@@ -98,6 +119,15 @@ result<mapping_result> map_stack(api::stack const& stack, mapping_options const&
         for (auto& f : files) objects.push_back(std::move(f));
     }
     OP_RETURN_IF_ERROR(detail::check_dependency_cycles(stack));
+    // A named volume several services mount is one standalone claim all of them mount (Compose's
+    // meaning of a named volume); a volume of one service stays its StatefulSet's claim template.
+    auto const shared_users = shared_volumes(stack);
+    std::set<std::string> shared;
+    for (auto const& [source, users] : shared_users) {
+        OP_TRY(auto claim, detail::shared_claim(stack, options, source, users, warnings));
+        objects.push_back(std::move(claim));
+        shared.insert(source);
+    }
     std::set<std::string> names;
     for (std::size_t i = 0; i < stack.spec.services.size(); ++i) {
         auto const& svc = stack.spec.services[i];
@@ -110,7 +140,7 @@ result<mapping_result> map_stack(api::stack const& stack, mapping_options const&
                                    "\" is not supported (replicated, global)",
                                path + ".deploy.mode");
         }
-        detail::service_ctx ctx{stack, svc, path, workload_kind_for(svc), options, warnings};
+        detail::service_ctx ctx{stack, svc, path, workload_kind_for(svc, shared), options, warnings, &shared};
         OP_TRY(auto w, detail::workload(ctx));
         objects.push_back(std::move(w));
         OP_TRY(auto svcs, detail::services(ctx));

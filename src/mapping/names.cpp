@@ -63,8 +63,8 @@ std::string kube_name(std::string_view compose_name, name_kind kind) {
     return out;
 }
 
-std::string packed_secret_name(std::string_view stack, std::string_view secret_key) {
-    return std::string(stack) + "." + kube_name(secret_key, name_kind::subdomain);
+std::string stack_scoped_name(std::string_view stack, std::string_view compose_name) {
+    return std::string(stack) + "." + kube_name(compose_name, name_kind::subdomain);
 }
 
 bool is_valid_name(std::string_view name, name_kind kind) {

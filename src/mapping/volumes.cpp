@@ -87,6 +87,17 @@ result<void> plan_compose_volumes(service_ctx const& ctx, volume_plan& plan, mou
             }
             OP_TRY(auto name, claim_name(v, i, claim_sources, path));
             plan.mounts.push_back({name, v.target, {}, v.read_only});
+            if (ctx.shared != nullptr && ctx.shared->contains(v.source)) {
+                // One standalone claim for every service that names the volume (shared_claim).
+                bool known = false;
+                for (auto const& pv : plan.volumes) known = known || pv.name == name;
+                if (!known) {
+                    plan.volumes.push_back({pod_volume::type::claim, name,
+                                            mapping::stack_scoped_name(ctx.stack.metadata.name, v.source),
+                                            {}, {}, {}});
+                }
+                continue;
+            }
             bool known = false;
             for (auto const& c : plan.claims) known = known || c == name;
             if (!known) plan.claims.push_back(std::move(name));
@@ -209,11 +220,11 @@ std::string claim_source(api::service_config const& svc, std::string const& name
 
 // spec.volumes.<source> fields that are set, mapping_options for the others. Fails on an access
 // mode Kubernetes does not know.
-result<claim_values> claim_settings(service_ctx const& ctx, std::string const& name) {
-    claim_values out{ctx.options.volume_size, "mapping_options.volume_size",
-                     ctx.options.storage_class, {ctx.options.access_mode}};
-    auto const source = claim_source(ctx.svc, name);
-    auto const& volumes = ctx.stack.spec.volumes;
+result<claim_values> volume_settings(api::stack const& stack, mapping_options const& options,
+                                     std::string const& source) {
+    claim_values out{options.volume_size, "mapping_options.volume_size", options.storage_class,
+                     {options.access_mode}};
+    auto const& volumes = stack.spec.volumes;
     auto const it = source.empty() ? volumes.end() : volumes.find(source);
     if (it == volumes.end()) return out;
     auto const& claim = it->second;
@@ -238,6 +249,24 @@ result<claim_values> claim_settings(service_ctx const& ctx, std::string const& n
         out.access_modes = claim.access_modes;
     }
     return out;
+}
+
+result<claim_values> claim_settings(service_ctx const& ctx, std::string const& name) {
+    return volume_settings(ctx.stack, ctx.options, claim_source(ctx.svc, name));
+}
+
+// {accessModes, storageClassName?, resources.requests.storage} of a claim.
+result<value> claim_spec(claim_values const& settings, alloc_t& a) {
+    OP_TRY(auto size, storage_quantity(settings.size, settings.size_path));
+    value spec(rapidjson::kObjectType);
+    put(spec, "accessModes", string_array(settings.access_modes, a), a);
+    if (settings.storage_class) put(spec, "storageClassName", *settings.storage_class, a);
+    value requests(rapidjson::kObjectType);
+    put(requests, "storage", size, a);
+    value resources(rapidjson::kObjectType);
+    put(resources, "requests", std::move(requests), a);
+    put(spec, "resources", std::move(resources), a);
+    return spec;
 }
 
 }  // namespace
@@ -302,6 +331,10 @@ value render_volume(pod_volume const& v, alloc_t& a) {
         put(src, "items", key_item(v, a), a);
         put(out, "configMap", std::move(src), a);
         break;
+    case pod_volume::type::claim:
+        put(src, "claimName", v.source, a);
+        put(out, "persistentVolumeClaim", std::move(src), a);
+        break;
     }
     return out;
 }
@@ -318,23 +351,50 @@ value render_mount(volume_mount const& m, alloc_t& a) {
 result<value> claim_template(service_ctx const& ctx, std::string const& name, alloc_t& a) {
     // spec.volumes.<source> where set, else the operator's options (flags).
     OP_TRY(auto settings, claim_settings(ctx, name));
-    OP_TRY(auto size, storage_quantity(settings.size, settings.size_path));
+    OP_TRY(auto spec, claim_spec(settings, a));
     value meta(rapidjson::kObjectType);
     put(meta, "name", name, a);
     put(meta, "labels", label_object(standard_labels(ctx.stack.metadata.name, ctx.svc.name), a),
         a);
-    value spec(rapidjson::kObjectType);
-    put(spec, "accessModes", string_array(settings.access_modes, a), a);
-    if (settings.storage_class) put(spec, "storageClassName", *settings.storage_class, a);
-    value requests(rapidjson::kObjectType);
-    put(requests, "storage", size, a);
-    value resources(rapidjson::kObjectType);
-    put(resources, "requests", std::move(requests), a);
-    put(spec, "resources", std::move(resources), a);
     value out(rapidjson::kObjectType);
     put(out, "metadata", std::move(meta), a);
     put(out, "spec", std::move(spec), a);
     return out;
+}
+
+result<k8s_object> shared_claim(api::stack const& stack, mapping_options const& options,
+                                std::string const& source, std::vector<std::string> const& services,
+                                warning_sink& warnings) {
+    std::string const path = "spec.volumes." + source;
+    auto const name = mapping::stack_scoped_name(stack.metadata.name, source);
+    if (!is_dns1123_subdomain(name)) {
+        return op::invalid("the claim name \"" + name + "\" of shared volume \"" + source +
+                               "\" is not a valid Kubernetes name (at most 253 characters); "
+                               "shorten the volume or stack name",
+                           path);
+    }
+    OP_TRY(auto settings, volume_settings(stack, options, source));
+    label_map labels = stack_labels(stack.metadata.name);
+    auto doc = new_object("v1", "PersistentVolumeClaim", stack, name, labels, true);
+    auto& a = doc.GetAllocator();
+    OP_TRY(auto spec, claim_spec(settings, a));
+    put(doc, "spec", std::move(spec), a);
+    std::string list;
+    for (auto const& s : services) list += (list.empty() ? "" : ", ") + s;
+    std::string modes;
+    for (auto const& m : settings.access_modes) modes += (modes.empty() ? "" : ", ") + m;
+    bool const one_node = std::find(settings.access_modes.begin(), settings.access_modes.end(),
+                                    "ReadWriteMany") == settings.access_modes.end() &&
+                          std::find(settings.access_modes.begin(), settings.access_modes.end(),
+                                    "ReadOnlyMany") == settings.access_modes.end();
+    warnings.add(path, "shared by services " + list + ": one PersistentVolumeClaim \"" + name +
+                           "\" (" + modes + ") that all their pods mount, replicas included" +
+                           (one_node ? "; a ReadWriteOnce claim attaches to one node, so pods on "
+                                       "another node stay Pending: set accessModes: "
+                                       "[ReadWriteMany] with a storage class that offers it"
+                                     : "") +
+                           "; the claim belongs to the stack and is deleted with it");
+    return k8s_object{"v1", "PersistentVolumeClaim", stack.metadata.namespace_, name, std::move(doc)};
 }
 
 }  // namespace op::mapping::detail

@@ -14,6 +14,7 @@ std::string_view kind_name(child_kind k) noexcept {
         case child_kind::config_map: return "ConfigMap";
         case child_kind::secret: return "Secret";
         case child_kind::ingress: return "Ingress";
+        case child_kind::persistent_volume_claim: return "PersistentVolumeClaim";
     }
     return "Unknown";
 }
@@ -27,6 +28,7 @@ kube::resource resource_of(child_kind k) {
         case child_kind::config_map: return {"", "v1", "configmaps", true};
         case child_kind::secret: return {"", "v1", "secrets", true};
         case child_kind::ingress: return {"networking.k8s.io", "v1", "ingresses", true};
+        case child_kind::persistent_volume_claim: return {"", "v1", "persistentvolumeclaims", true};
     }
     return {};
 }

@@ -9,7 +9,7 @@
 // - `env_file:` entries are read and inlined into `environment` (environment wins);
 // - `configs:` with `file:` become inline `content` in the Stack;
 // - `secrets:` with `file:` become Secret objects written beside the Stack (never inline in it):
-//   named `<stack>.<key>` by mapping::packed_secret_name (op/mapping/names.hpp: two stacks in
+//   named `<stack>.<key>` by mapping::stack_scoped_name (op/mapping/names.hpp: two stacks in
 //   one namespace never share one; the stack name must be a DNS-1123 label), one key `file`,
 //   labelled com.docker.stack.namespace=<stack>; the Stack's secret is renamed to the Secret's
 //   name and references it as `external` (so every served version can carry the reference), its

@@ -7,7 +7,7 @@
 // status, resourceVersion or server defaults). The rules follow the reference system's
 // `internal/convert` (compose-on-kubernetes.md section 4) minus its defects (section 10.3); the
 // decisions are listed in src/mapping/README.md. Output order is deterministic: Secrets, ConfigMaps,
-// workloads, Services, Ingresses, each group sorted by name, and every list inside an object has
+// PersistentVolumeClaims, workloads, Services, Ingresses, each group sorted by name, and every list inside an object has
 // a defined order, so mapping the same stack twice gives byte-identical JSON.
 //
 // Failures are op::error{invalid} values whose field_path points into the stack
@@ -20,6 +20,8 @@
 
 #include <rapidjson/document.h>
 
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +41,15 @@ enum class workload_kind {
 // volume mount has `type: volume` (named or anonymous), otherwise Deployment. Never fails
 // (global + volume is rejected by map_stack, not here).
 [[nodiscard]] workload_kind workload_kind_for(api::service_config const& svc) noexcept;
+// The same, where the named volumes in `shared` (used by several services of the stack) are one
+// standalone PersistentVolumeClaim rather than claim templates: a service whose every
+// `type: volume` mount is shared is a Deployment.
+[[nodiscard]] workload_kind workload_kind_for(api::service_config const& svc,
+                                              std::set<std::string> const& shared) noexcept;
+
+// The named volumes of the stack that more than one service mounts (`type: volume`), each with
+// the services that mount it, in spec order.
+[[nodiscard]] std::map<std::string, std::vector<std::string>> shared_volumes(api::stack const& stack);
 
 // One desired object. `json` is the complete apply body.
 struct k8s_object {

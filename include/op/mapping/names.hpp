@@ -22,13 +22,14 @@ enum class name_kind {
 // with is_valid_name).
 [[nodiscard]] std::string kube_name(std::string_view compose_name, name_kind kind);
 
-// The Secret the client packs for the file secret `secret_key` of stack `stack`:
-// "<stack>.<key>" with the key under the subdomain rule ("shop", "db_password" ->
-// "shop.db-password"), so two stacks in one namespace never share one. `stack` must be a
+// The name of an object that belongs to one stack but is named after a Compose name: the Secret
+// the client packs for a file secret, the PersistentVolumeClaim of a named volume shared by
+// several services. "<stack>.<key>" with the key under the subdomain rule ("shop",
+// "db_password" -> "shop.db-password"), so two stacks in one namespace never share one. `stack` must be a
 // DNS-1123 label (no '.'; the client refuses other stack names): then the first '.' separates
 // the two parts and different (stack, key) pairs give different names ("a-b" + "c" is "a-b.c",
 // "a" + "b-c" is "a.b-c"). Check the result with is_valid_name (subdomain; at most 253).
-[[nodiscard]] std::string packed_secret_name(std::string_view stack, std::string_view secret_key);
+[[nodiscard]] std::string stack_scoped_name(std::string_view stack, std::string_view compose_name);
 
 // Whether `name` is a valid name of that kind.
 [[nodiscard]] bool is_valid_name(std::string_view name, name_kind kind);

@@ -29,14 +29,17 @@ using identity = kube::impersonation;
 // a subset comparison cannot see) still triggers an apply.
 inline constexpr char const* desired_hash_annotation = "compose.docker.com/desired-hash";
 
-// The kinds a Stack may own. PersistentVolumeClaims are deliberately absent: the reconciler never
-// lists, applies or deletes them (data is never deleted implicitly).
-enum class child_kind { deployment, stateful_set, daemon_set, service, config_map, secret, ingress };
+// The kinds a Stack may own. A PersistentVolumeClaim is one only when the mapping makes it: the
+// standalone claim of a named volume several services share (it is owned, kept in sync, pruned
+// when no longer shared, and collected with the stack). The claims StatefulSets make from their
+// templates are never listed, applied or deleted (their data is never deleted implicitly).
+enum class child_kind { deployment, stateful_set, daemon_set, service, config_map, secret, ingress,
+                        persistent_volume_claim };
 
-inline constexpr std::array<child_kind, 7> all_child_kinds = {
+inline constexpr std::array<child_kind, 8> all_child_kinds = {
     child_kind::deployment, child_kind::stateful_set, child_kind::daemon_set,
     child_kind::service,    child_kind::config_map,   child_kind::secret,
-    child_kind::ingress};
+    child_kind::ingress,    child_kind::persistent_volume_claim};
 
 // "Deployment", "StatefulSet", ...
 [[nodiscard]] std::string_view kind_name(child_kind k) noexcept;

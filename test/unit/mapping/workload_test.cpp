@@ -259,3 +259,75 @@ TEST_CASE("bad spec.volumes settings fail with their field path", "[unit][worklo
         CHECK(e.field_path == row.path);
     }
 }
+
+TEST_CASE("a named volume several services mount is one standalone claim they all mount", "[unit][workload]") {
+    auto db = make_service("db", "postgres:16");
+    db.volumes = {{"volume", "shared_data", "/var/lib/postgresql/data", false},
+                  {"volume", "db_own", "/own", false}};
+    auto backup = make_service("backup", "busybox");
+    backup.volumes = {{"volume", "shared_data", "/backup", true}};
+    backup.deploy.replicas = 2;
+    auto stack = make_stack({db, backup});
+    stack.spec.volumes["shared_data"] = {"5Gi", "fast", {}};
+    auto r = map_ok(stack);
+    // Exactly one claim, named with the stack, owned by it, with the volume's settings.
+    std::size_t claims = 0;
+    for (auto const& o : r.objects) claims += o.kind == "PersistentVolumeClaim";
+    CHECK(claims == 1);
+    auto const* pvc = find(r, "PersistentVolumeClaim", "demo.shared-data");
+    REQUIRE(pvc);
+    CHECK(at(pvc->json, "/apiVersion") == "\"v1\"");
+    CHECK(at(pvc->json, "/metadata/namespace") == "\"ns\"");
+    CHECK(at(pvc->json, "/metadata/labels/com.docker.stack.namespace") == "\"demo\"");
+    CHECK(at(pvc->json, "/metadata/ownerReferences/0/kind") == "\"Stack\"");
+    CHECK(at(pvc->json, "/metadata/ownerReferences/0/controller") == "true");
+    CHECK(at(pvc->json, "/spec") ==
+          canon(R"({"accessModes":["ReadWriteOnce"],"storageClassName":"fast",
+                    "resources":{"requests":{"storage":"5Gi"}}})"));
+    // db keeps a StatefulSet for its own volume; the shared one is a pod volume, not a template.
+    auto const& sts = workload(r, "db");
+    CHECK(at(sts, "/kind") == "\"StatefulSet\"");
+    CHECK(at(sts, "/spec/volumeClaimTemplates/0/metadata/name") == "\"db-own\"");
+    CHECK(at(sts, "/spec/volumeClaimTemplates/1") == "<absent>");
+    CHECK(at(pod_spec(r, "db"), "/volumes") ==
+          canon(R"([{"name":"shared-data","persistentVolumeClaim":{"claimName":"demo.shared-data"}}])"));
+    // backup mounts only the shared volume: a Deployment (no per-pod identity needed).
+    CHECK(find(r, "StatefulSet", "backup") == nullptr);
+    REQUIRE(find(r, "Deployment", "backup") != nullptr);
+    CHECK(at(pod_spec(r, "backup"), "/volumes") ==
+          canon(R"([{"name":"shared-data","persistentVolumeClaim":{"claimName":"demo.shared-data"}}])"));
+    CHECK(at(main_container(r, "backup"), "/volumeMounts") ==
+          canon(R"([{"name":"shared-data","mountPath":"/backup","readOnly":true}])"));
+    // The warning names the services, the access mode and what ReadWriteOnce means.
+    auto const w = std::find_if(r.warnings.begin(), r.warnings.end(), [](std::string const& s) {
+        return s.starts_with("spec.volumes.shared_data: shared by services db, backup");
+    });
+    REQUIRE(w != r.warnings.end());
+    CHECK(w->find("ReadWriteOnce") != std::string::npos);
+    CHECK(w->find("replicas included") != std::string::npos);
+    CHECK(w->find("ReadWriteMany") != std::string::npos);
+    // Claims come before the workloads.
+    auto pos = [&](std::string_view kind) {
+        for (std::size_t i = 0; i < r.objects.size(); ++i) if (r.objects[i].kind == kind) return i;
+        return r.objects.size();
+    };
+    CHECK(pos("PersistentVolumeClaim") < pos("StatefulSet"));
+    CHECK(pos("PersistentVolumeClaim") < pos("Deployment"));
+
+    // A volume one service mounts twice is not shared: still its claim template (the reference's).
+    auto solo = make_service("db", "postgres:16");
+    solo.volumes = {{"volume", "data", "/a", false}, {"volume", "data", "/b", true}};
+    auto r1 = map_ok(make_stack({solo}));
+    for (auto const& o : r1.objects) CHECK(o.kind != "PersistentVolumeClaim");
+    CHECK(at(workload(r1, "db"), "/spec/volumeClaimTemplates/0/metadata/name") == "\"data\"");
+    // ReadWriteMany: no one-node advice.
+    stack.spec.volumes["shared_data"] = {"5Gi", "nfs", {"ReadWriteMany"}};
+    auto rw = map_ok(stack);
+    auto const w2 = std::find_if(rw.warnings.begin(), rw.warnings.end(), [](std::string const& s) {
+        return s.starts_with("spec.volumes.shared_data:");
+    });
+    REQUIRE(w2 != rw.warnings.end());
+    CHECK(w2->find("attaches to one node") == std::string::npos);
+    CHECK(workload_kind_for(backup, {"shared_data"}) == workload_kind::deployment);
+    CHECK(workload_kind_for(backup) == workload_kind::stateful_set);
+}

@@ -47,8 +47,8 @@ TEST_CASE("prepare adds namespace, stack label, controller reference and hash", 
     CHECK((*d)[1].kind == child_kind::service);
 
     std::vector<mapping::k8s_object> bad(1);
-    bad[0].api_version = "v1";
-    bad[0].kind = "PersistentVolumeClaim";
+    bad[0].api_version = "policy/v1";  // not a kind a Stack owns
+    bad[0].kind = "PodDisruptionBudget";
     bad[0].name = "data";
     bad[0].json = std::move(*json::parse("{}"));
     auto r = prepare(std::move(bad), s);

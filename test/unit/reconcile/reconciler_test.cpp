@@ -504,3 +504,31 @@ TEST_CASE("a spec that is not the signed one writes no child: Stalled and a Warn
     REQUIRE(events.lines.size() == 1);
     CHECK(events.lines[0].rfind("Warning OwnerNotVerified: ", 0) == 0);
 }
+
+TEST_CASE("the claim of a volume two services share is owned: one applied, pruned when unshared", "[unit]") {
+    fixture f;
+    f.map = make_mapper();
+    auto stack = [](bool shared, int generation) {
+        std::string const second = shared ? R"(,{"name":"backup","image":"busybox","volumes":[{"type":"volume","source":"db_data","target":"/b"}]})" : "";
+        return fmt::format(
+            R"({{"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{{"name":"app",)"
+            R"("namespace":"ns","uid":"stack-uid","generation":{},"resourceVersion":"1"}},)"
+            R"("spec":{{"services":[{{"name":"db","image":"postgres","volumes":[{{"type":"volume","source":"db_data","target":"/d"}}]}}{}]}}}})",
+            generation, second);
+    };
+    f.cluster.put_stack(stack(true, 1));
+    auto actions = f.step();
+    INFO(fmt::format("{}", fmt::join(actions, "\n")));
+    CHECK(std::count(actions.begin(), actions.end(), "apply PersistentVolumeClaim ns/app.db-data as alice") == 1);
+    auto claim = f.cluster.get(child_kind::persistent_volume_claim, "app.db-data");
+    REQUIRE(claim);
+    CHECK((*claim)["metadata"]["ownerReferences"][0]["controller"].GetBool());
+    CHECK(f.step().empty());
+    // Used by one service again: its StatefulSet's claim template, and the standalone claim goes.
+    f.cluster.put_stack(stack(false, 2));
+    actions = f.step();
+    CHECK(std::find(actions.begin(), actions.end(), "delete PersistentVolumeClaim ns/app.db-data as alice") != actions.end());
+    CHECK_FALSE(f.cluster.get(child_kind::persistent_volume_claim, "app.db-data"));
+    CHECK(child_kind_of("v1", "PersistentVolumeClaim") == child_kind::persistent_volume_claim);
+    CHECK(resource_of(child_kind::persistent_volume_claim).plural == "persistentvolumeclaims");
+}
