@@ -1,6 +1,7 @@
 #include "op/util/base64.hpp"
 #include "op/util/json.hpp"
 #include "op/util/log.hpp"
+#include "cert_renewal.hpp"
 #include "parts.hpp"
 
 #include <fmt/format.h>
@@ -12,7 +13,6 @@
 namespace op::runtime {
 namespace {
 
-constexpr char const* cert_secret = "compose-operator-webhook-cert";
 constexpr char const* key_secret = "compose-operator-owner-key";
 constexpr char const* field_manager = "compose-operator";
 kube::resource const secrets{"", "v1", "secrets", true};
@@ -152,36 +152,14 @@ std::string webhook_configuration(run_options const& o, bool mutating, std::stri
 
 }  // namespace
 
-result<std::string> ensure_serving_cert(kube::client& c, run_options const& o) {
-    std::filesystem::path dir = o.cert_dir;
-    if (webhook::has_certs(dir)) {
+result<std::string> ensure_serving_cert(run_options const& o, cert_renewer& renewer) {
+    if (certs_mounted(o)) {
+        std::filesystem::path dir = o.cert_dir;
         log::info("using mounted serving certificate", {{"dir", o.cert_dir}});
         std::error_code ec;
         return std::filesystem::exists(dir / "ca.crt", ec) ? read_file(dir / "ca.crt") : std::string{};
     }
-    auto [svc_ns, svc_name] = split_service(o.webhook_service);
-    OP_TRY(auto secret, get_or_create_secret(c, o, cert_secret, [&]() -> result<std::string> {
-        webhook::cert_request req;
-        req.service = svc_name;
-        req.namespace_ = svc_ns;
-        if (!o.webhook_host.empty() && o.webhook_host != "127.0.0.1") {
-            bool ip = o.webhook_host.find_first_not_of("0123456789.:") == std::string::npos;
-            (ip ? req.extra_ips : req.extra_dns).push_back(o.webhook_host);
-        }
-        OP_TRY(auto b, webhook::generate_certs(req));
-        return secret_body(o, cert_secret, "kubernetes.io/tls",
-                           {{"tls.crt", b.cert_pem}, {"tls.key", b.key_pem}, {"ca.crt", b.ca_cert_pem}});
-    }));
-    webhook::cert_bundle bundle;
-    bundle.cert_pem = secret_value(*secret, "tls.crt");
-    bundle.key_pem = secret_value(*secret, "tls.key");
-    bundle.ca_cert_pem = secret_value(*secret, "ca.crt");
-    if (bundle.cert_pem.empty() || bundle.key_pem.empty() || bundle.ca_cert_pem.empty()) {
-        return invalid(fmt::format("Secret {}/{} lacks tls.crt, tls.key or ca.crt; delete it so the operator "
-                                   "makes a new one", o.operator_namespace, cert_secret));
-    }
-    OP_RETURN_IF_ERROR(webhook::write_cert_dir(dir, bundle));
-    return bundle.ca_cert_pem;
+    return renewer.init();
 }
 
 result<webhook::hmac_key> ensure_owner_key(kube::client& c, run_options const& o) {

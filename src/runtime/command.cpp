@@ -37,6 +37,22 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
     cmd->add_option_function<std::string>("--renew-deadline", ms(o.renew_deadline), "renew deadline in seconds (10)");
     cmd->add_option_function<std::string>("--retry-period", ms(o.retry_period), "election retry period in seconds (2)");
     cmd->add_option("--cert-dir", o.cert_dir, "directory with tls.crt and tls.key (made when absent)")->capture_default_str();
+    auto lifetime = [](std::chrono::seconds& d) {
+        return [&d](std::string const& s) {
+            // A number of seconds, or with a unit suffix: s, m, h, d.
+            std::size_t used = 0;
+            double v = std::stod(s, &used);
+            std::string unit = s.substr(used);
+            double mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : unit == "d" ? 86400 : 0;
+            if (mult == 0 || v <= 0) throw CLI::ValidationError(s, "a duration like 90d, 12h, 30m or 60s");
+            d = std::chrono::seconds(static_cast<long long>(v * mult));
+        };
+    };
+    cmd->add_option_function<std::string>("--cert-lifetime", lifetime(o.cert_lifetime),
+                                          "lifetime of the self-made serving certificate, renewed at 2/3 of it (90d)");
+    cmd->add_option_function<std::string>("--ca-lifetime", lifetime(o.ca_lifetime),
+                                          "lifetime of the self-made CA, rotated at 2/3 of it with an overlap; at least "
+                                          "twice --cert-lifetime (1095d)");
     cmd->add_option("--webhook-address", o.webhook_address, "webhook HTTPS bind address")->capture_default_str();
     cmd->add_option("--webhook-port", o.webhook_port, "webhook HTTPS port")->check(CLI::Range(0, 65535))->capture_default_str();
     cmd->add_option("--probe-address", o.probe_address, "bind address of /healthz /readyz /metrics")->capture_default_str();

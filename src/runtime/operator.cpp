@@ -1,5 +1,6 @@
 #include "op/runtime/operator.hpp"
 
+#include "cert_renewal.hpp"
 #include "controller.hpp"
 #include "lookups.hpp"
 #include "op/kube/config.hpp"
@@ -109,7 +110,14 @@ int run(run_options const& o) {
     });
     if (auto r = probes.start(); !r) return fail("cannot serve probes", r.error());
 
-    auto ca = ensure_serving_cert(c, o);
+    if (o.ca_lifetime < 2 * o.cert_lifetime) {
+        return fail("bad certificate lifetimes", invalid("--ca-lifetime must be at least twice --cert-lifetime"));
+    }
+    webhook::server* served = nullptr;  // set below; the renewer reloads its certificate
+    cert_renewer renewer(c, o, [&served] {
+        if (served != nullptr) (void)served->reload_certs();
+    });
+    auto ca = ensure_serving_cert(o, renewer);
     if (!ca) return fail("cannot set up the webhook serving certificate", ca.error());
     auto key = ensure_owner_key(c, o);
     if (!key) return fail("cannot set up the owner-signing key", key.error());
@@ -123,11 +131,13 @@ int run(run_options const& o) {
     so.threads = o.webhook_threads;
     webhook::server server(so, make_handlers(*key, mo, lookups.lookup()), metrics);
     if (auto r = server.start(); !r) return fail("cannot start the webhook server", r.error());
+    served = &server;
     webhook_up = true;
     lookups.start();  // after the webhook: nothing here needs conversion, but keep rule 6's order
     log::info("webhook server listening", {{"address", fmt::format("{}:{}", o.webhook_address, server.port())}});
     if (o.manage_webhooks) {
         if (auto r = register_webhooks(c, o, *ca); !r) return fail("cannot register the webhooks", r.error());
+        if (!certs_mounted(o)) renewer.start();  // OLM / cert-manager certificates: theirs to renew
     }
 
     auto instance = instance_name();
@@ -222,6 +232,8 @@ int run(run_options const& o) {
         election.join();
     }
     (void)was_leading;
+    renewer.stop();
+    served = nullptr;
     webhook_up = false;
     server.stop(std::chrono::seconds(5));
     lookups.stop();  // after the server: its pooled handlers read these caches

@@ -20,10 +20,11 @@ namespace op::runtime {
                                               admission::object_lookup lookup);
 
 // bootstrap.cpp: Secrets in the operator namespace.
-// The serving certificate: used as mounted when `cert_dir` holds tls.crt/tls.key; otherwise read
-// from (or made and stored in) Secret compose-operator-webhook-cert and written to `cert_dir`.
+// The serving certificate: used as mounted when `cert_dir` holds tls.crt/tls.key that the operator
+// did not write; otherwise renewer.init() (Secret compose-operator-webhook-cert, cert_renewal.hpp).
 // Returns the CA bundle PEM to inject ("" when mounted certificates came without ca.crt).
-[[nodiscard]] result<std::string> ensure_serving_cert(kube::client& c, run_options const& o);
+class cert_renewer;
+[[nodiscard]] result<std::string> ensure_serving_cert(run_options const& o, cert_renewer& renewer);
 // The owner-signing HMAC key from Secret compose-operator-owner-key, made when absent.
 [[nodiscard]] result<webhook::hmac_key> ensure_owner_key(kube::client& c, run_options const& o);
 // Points the CRD's conversion webhook and both admission webhook configurations at this process

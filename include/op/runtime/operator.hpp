@@ -29,6 +29,10 @@ struct run_options {
     std::chrono::milliseconds renew_deadline{10'000};
     std::chrono::milliseconds retry_period{2'000};
     std::string cert_dir = "/tmp/k8s-webhook-server/serving-certs";
+    // Lifetimes of the self-made certificates (not used with mounted ones or --manage-webhooks=false):
+    // the serving certificate is renewed at 2/3 of its life, the CA rotated at 2/3 of its own.
+    std::chrono::seconds cert_lifetime{std::chrono::hours(24 * 90)};
+    std::chrono::seconds ca_lifetime{std::chrono::hours(24 * 365 * 3)};
     std::string webhook_address = "0.0.0.0";
     int webhook_port = 9443;
     std::string probe_address = "0.0.0.0";
