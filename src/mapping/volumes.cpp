@@ -375,7 +375,9 @@ result<k8s_object> shared_claim(api::stack const& stack, mapping_options const& 
     }
     OP_TRY(auto settings, volume_settings(stack, options, source));
     label_map labels = stack_labels(stack.metadata.name);
-    auto doc = new_object("v1", "PersistentVolumeClaim", stack, name, labels, true);
+    // Not owned: data is never deleted implicitly (design.md), so the claim outlives the stack and
+    // a stack deployed again under the same name mounts it again.
+    auto doc = new_object("v1", "PersistentVolumeClaim", stack, name, labels, false);
     auto& a = doc.GetAllocator();
     OP_TRY(auto spec, claim_spec(settings, a));
     put(doc, "spec", std::move(spec), a);
@@ -393,7 +395,8 @@ result<k8s_object> shared_claim(api::stack const& stack, mapping_options const& 
                                        "another node stay Pending: set accessModes: "
                                        "[ReadWriteMany] with a storage class that offers it"
                                      : "") +
-                           "; the claim belongs to the stack and is deleted with it");
+                           "; the claim is kept when the stack is deleted or stops sharing the volume "
+                           "(delete it with kubectl to free its data)");
     return k8s_object{"v1", "PersistentVolumeClaim", stack.metadata.namespace_, name, std::move(doc)};
 }
 

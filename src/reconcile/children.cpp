@@ -67,14 +67,16 @@ result<std::vector<desired_child>> prepare(std::vector<mapping::k8s_object>&& ob
         auto const* svc = json::find(labels, mapping::label_service_name);
         if (svc && svc->IsString()) d.service = svc->GetString();
         auto const uid = kube::controller_uid(d.body);
-        if (uid.empty()) {
+        // A standalone claim has no owner: data is never deleted implicitly, so neither the
+        // garbage collector (stack deleted) nor a prune (volume no longer shared) removes it.
+        if (uid.empty() && d.kind != child_kind::persistent_volume_claim) {
             auto* refs = json::find(meta, "ownerReferences");
             if (!refs || !refs->IsArray()) {
                 json::set(meta, "ownerReferences", rapidjson::Value(rapidjson::kArrayType), alloc);
                 refs = json::find(meta, "ownerReferences");
             }
             refs->PushBack(mapping::owner_reference(stack, alloc), alloc);
-        } else if (uid != stack.metadata.uid) {
+        } else if (!uid.empty() && uid != stack.metadata.uid) {
             return internal(fmt::format("mapping made {} {} controlled by uid {}, not the stack",
                                         o.kind, o.name, uid));
         }
@@ -146,6 +148,19 @@ bool being_deleted(rapidjson::Value const& obj) {
 bool controlled_by_stack_named(rapidjson::Value const& obj, std::string_view name) {
     auto const stack = controlling_stack(obj);
     return stack && *stack == name;
+}
+
+bool kept_claim_of(rapidjson::Value const& claim, std::string_view name) {
+    if (!kube::controller_uid(claim).empty()) return false;
+    auto const* meta = json::find(claim, "metadata");
+    auto const* labels = meta ? json::find(*meta, "labels") : nullptr;
+    auto const label = [&](std::string_view key) -> std::string_view {
+        auto const* v = labels ? json::find(*labels, key) : nullptr;
+        return v && v->IsString() ? std::string_view(v->GetString(), v->GetStringLength())
+                                  : std::string_view();
+    };
+    return label(mapping::label_stack_namespace) == name &&
+           label(mapping::label_managed_by) == mapping::managed_by_value;
 }
 
 std::optional<std::string> adoption_body(rapidjson::Value const& secret, api::stack const& stack) {

@@ -59,6 +59,12 @@ struct desired_child {
 [[nodiscard]] std::optional<std::string> adoption_body(rapidjson::Value const& secret,
                                                        api::stack const& stack);
 
+// A claim the reconciler made for a volume that services of stack `name` share: labelled with the
+// stack and compose-operator, and controlled by nothing (such claims are never owned, so they
+// outlive the stack). Like the claims a StatefulSet adopts by name, it is trusted by its labels:
+// whoever may create claims in the namespace could make one, as they could make the StatefulSet's.
+[[nodiscard]] bool kept_claim_of(rapidjson::Value const& claim, std::string_view name);
+
 // The controller ownerReference points to a Stack named `name` (any uid).
 [[nodiscard]] bool controlled_by_stack_named(rapidjson::Value const& obj, std::string_view name);
 

@@ -186,6 +186,11 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
         auto const what = fmt::format("{} {}", kind_name(d.kind), d.key.str());
         if (kube::controller_uid(*existing) == stack.metadata.uid) {
             p.owned[{d.kind, d.key.name}] = existing;  // ours, label missing: the apply fixes it
+        } else if (d.kind == child_kind::persistent_volume_claim &&
+                   detail::kept_claim_of(*existing, stack.metadata.name)) {
+            // The unowned claim of a shared volume, made by this stack (or an earlier stack of
+            // this name, whose data it keeps): compared and applied like an owned child.
+            p.owned[{d.kind, d.key.name}] = existing;
         } else if (detail::being_deleted(*existing) ||
                    detail::controlled_by_stack_named(*existing, stack.metadata.name)) {
             // A previous stack of this name (or a pruned child) is still being collected.
@@ -238,6 +243,7 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
         for (auto const& d : p.desired)
             wanted = wanted || (d.kind == id.first && d.key.name == id.second);
         if (wanted || detail::being_deleted(*obj)) continue;
+        if (id.first == child_kind::persistent_volume_claim) continue;  // kept: it holds data
         kube::object_key const key{stack.metadata.namespace_, id.second};
         auto r = out_.remove(id.first, key, p.as);
         if (!r && r.error().code != errc::not_found)

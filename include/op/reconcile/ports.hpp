@@ -30,8 +30,8 @@ using identity = kube::impersonation;
 inline constexpr char const* desired_hash_annotation = "compose.docker.com/desired-hash";
 
 // The kinds a Stack may own. A PersistentVolumeClaim is one only when the mapping makes it: the
-// standalone claim of a named volume several services share (it is owned, kept in sync, pruned
-// when no longer shared, and collected with the stack). The claims StatefulSets make from their
+// standalone claim of a named volume several services share (applied and kept in sync, but never
+// owned or pruned: it outlives the stack, see detail::kept_claim_of). The claims StatefulSets make from their
 // templates are never listed, applied or deleted (their data is never deleted implicitly).
 enum class child_kind { deployment, stateful_set, daemon_set, service, config_map, secret, ingress,
                         persistent_volume_claim };

@@ -39,8 +39,9 @@ eventually 120 "the stack with an undeclared named volume becomes Ready" ready u
 check "its volume becomes a claim template of StatefulSet pg" \
     contains "$(kubectl -n "$NS" get statefulset pg -o jsonpath='{.spec.volumeClaimTemplates[*].metadata.name}')" db-data
 
-# A named volume two services mount is one PersistentVolumeClaim, owned by the stack, that both
-# pods mount (not a claim template per service).
+# A named volume two services mount is one PersistentVolumeClaim that both pods mount (not a claim
+# template per service). It has no owner: deleting the stack keeps it (data is never deleted
+# implicitly), and a stack deployed again under that name mounts it again.
 shared_out=$(kubectl -n "$NS" apply -f - 2>&1 <<'YAML'
 apiVersion: compose.docker.com/v1beta1
 kind: Stack
@@ -63,10 +64,35 @@ check "the shared-volume stack is admitted ($shared_out)" contains "$shared_out"
 eventually 120 "the stack with a shared named volume becomes Ready" ready sharedvol
 check "it has exactly one PersistentVolumeClaim, sharedvol.uploads" \
     [ "$(kubectl -n "$NS" get pvc -l com.docker.stack.namespace=sharedvol -o name)" = persistentvolumeclaim/sharedvol.uploads ]
-check "the claim is owned by the stack" \
-    [ "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.ownerReferences[0].name}')" = sharedvol ]
+check "the claim has no owner (the garbage collector never deletes it)" \
+    [ -z "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.ownerReferences}')" ]
 check "both workloads mount that claim" bash -c "[ \"\$(kubectl -n $NS get deploy app worker -o jsonpath='{.items[*].spec.template.spec.volumes[*].persistentVolumeClaim.claimName}')\" = 'sharedvol.uploads sharedvol.uploads' ]"
 check "both pods are Running" bash -c "[ \"\$(kubectl -n $NS get pods -l com.docker.stack.namespace=sharedvol -o jsonpath='{.items[*].status.phase}')\" = 'Running Running' ]"
+claim_uid=$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.uid}')
+kubectl -n "$NS" delete stack sharedvol --wait=true --timeout=60s >/dev/null
+eventually 60 "deleting the stack removes its Deployments" bash -c "! kubectl -n $NS get deploy app worker -o name 2>/dev/null | grep -q ."
+check "and keeps the shared claim, same uid (its data)" \
+    [ "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.uid}')" = "$claim_uid" ]
+kubectl -n "$NS" apply -f - >/dev/null <<'YAML'
+apiVersion: compose.docker.com/v1beta1
+kind: Stack
+metadata: {name: sharedvol}
+spec:
+  composeFile: |
+    services:
+      app:
+        image: nginx:1.27
+        volumes: ["uploads:/srv/uploads"]
+      worker:
+        image: busybox:1.36
+        command: ["sleep", "infinity"]
+        volumes: ["uploads:/data:ro"]
+    volumes:
+      uploads: {}
+YAML
+eventually 120 "the stack deployed again under that name becomes Ready (no NameConflict on its kept claim)" ready sharedvol
+check "and mounts the same claim" \
+    [ "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.uid}')" = "$claim_uid" ]
 check "shop: target-only ports get a <svc>-random-ports Service" kubectl -n "$NS" get service cart-random-ports
 check "the status counts services (Ready column)" \
     [ "$(kubectl -n "$NS" get stack shop -o jsonpath='{.status.phase}')" = Available ]

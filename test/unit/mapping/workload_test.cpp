@@ -279,8 +279,9 @@ TEST_CASE("a named volume several services mount is one standalone claim they al
     CHECK(at(pvc->json, "/apiVersion") == "\"v1\"");
     CHECK(at(pvc->json, "/metadata/namespace") == "\"ns\"");
     CHECK(at(pvc->json, "/metadata/labels/com.docker.stack.namespace") == "\"demo\"");
-    CHECK(at(pvc->json, "/metadata/ownerReferences/0/kind") == "\"Stack\"");
-    CHECK(at(pvc->json, "/metadata/ownerReferences/0/controller") == "true");
+    // No owner: the claim, and its data, outlive the stack.
+    CHECK(at(pvc->json, "/metadata/ownerReferences") == "<absent>");
+    CHECK(at(pvc->json, "/metadata/labels/app.kubernetes.io~1managed-by") == "\"compose-operator\"");
     CHECK(at(pvc->json, "/spec") ==
           canon(R"({"accessModes":["ReadWriteOnce"],"storageClassName":"fast",
                     "resources":{"requests":{"storage":"5Gi"}}})"));

@@ -93,3 +93,32 @@ TEST_CASE("a Service switching headless <-> cluster IP must be replaced", "[unit
     CHECK_FALSE(needs_replace(*parse(R"({"spec":{"clusterIP":"None"}})"), svc));
     CHECK_FALSE(needs_replace(*parse(R"({"spec":{"clusterIP":"10.0.0.3"}})"), (*d)[0]));
 }
+
+TEST_CASE("kept_claim_of: stack and managed-by labels, and no controller", "[unit]") {
+    auto claim = [](std::string const& extra) {
+        return std::move(*json::parse(
+            R"({"metadata":{"name":"app.data","labels":{"com.docker.stack.namespace":"app",)"
+            R"("app.kubernetes.io/managed-by":"compose-operator"})" + extra + "}}"));
+    };
+    CHECK(kept_claim_of(claim(""), "app"));
+    CHECK_FALSE(kept_claim_of(claim(""), "other"));
+    CHECK_FALSE(kept_claim_of(
+        claim(R"(,"ownerReferences":[{"apiVersion":"v1","kind":"X","name":"x","uid":"u","controller":true}])"),
+        "app"));
+    CHECK_FALSE(kept_claim_of(*json::parse(R"({"metadata":{"labels":{"com.docker.stack.namespace":"app"}}})"), "app"));
+    CHECK_FALSE(kept_claim_of(*json::parse(R"({"metadata":{}})"), "app"));
+}
+
+TEST_CASE("prepare gives a standalone claim no ownerReference", "[unit]") {
+    auto s = hub();
+    std::vector<mapping::k8s_object> objs(1);
+    objs[0].api_version = "v1";
+    objs[0].kind = "PersistentVolumeClaim";
+    objs[0].name = "app.data";
+    objs[0].json = std::move(*json::parse(R"({"apiVersion":"v1","kind":"PersistentVolumeClaim","spec":{}})"));
+    auto d = prepare(std::move(objs), s);
+    REQUIRE(d);
+    REQUIRE(d->size() == 1);
+    CHECK_FALSE((*d)[0].body["metadata"].HasMember("ownerReferences"));
+    CHECK((*d)[0].kind == child_kind::persistent_volume_claim);
+}
