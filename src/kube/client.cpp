@@ -108,6 +108,8 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
     msg.body() = std::move(req.body);
     msg.prepare_payload();
 
+    std::string sent_token;    // the bearer token of the latest attempt
+    bool reauthorised = false;  // a 401 re-reads the token source once per request
     for (int attempt = 0;; ++attempt) {
         auto delay = limiter_.reserve();
         if (delay > duration::zero()) {
@@ -118,6 +120,7 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
         if (cfg_.token) {
             auto tok = cfg_.token->token();
             if (!tok) co_return tok.error();
+            sent_token = *tok;
             msg.set(http::field::authorization, "Bearer " + *tok);
         } else if (!cfg_.basic_user.empty()) {
             msg.set(http::field::authorization,
@@ -158,6 +161,14 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             break;
         }
         auto& r = *out;
+        // A bound service-account token rotates under us: a 401 may only mean the file holds a
+        // newer one than the last periodic read gave. Re-read once and retry; if the source still
+        // gives the refused token, the 401 is the answer.
+        if (r.status == 401 && !reauthorised && cfg_.token && cfg_.token->refresh(sent_token)) {
+            reauthorised = true;
+            log::info("kube: 401 Unauthorized; re-read the token and retrying", {{"target", req.target}});
+            continue;
+        }
         bool retry_code = r.status == 429 || (r.status >= 500 && r.retry_after >= 0);
         if (retry_code && attempt < cfg_.max_retries) {
             int secs = std::clamp(r.retry_after < 0 ? 1 : r.retry_after, 1, 60);

@@ -114,8 +114,9 @@ net::awaitable<result<void>> client::async_remove(resource const& r, std::string
 net::awaitable<result<object>> client::async_patch(resource const& r, std::string ns,
                                                    std::string name, patch_type t,
                                                    std::string body, request_options opts) {
-    char const* ct = t == patch_type::merge ? "application/merge-patch+json"
-                                            : "application/json-patch+json";
+    char const* ct = t == patch_type::merge       ? "application/merge-patch+json"
+                     : t == patch_type::strategic ? "application/strategic-merge-patch+json"
+                                                  : "application/json-patch+json";
     http_request req_{http::verb::patch, r.object_path(ns, name), ct, std::move(body), std::move(opts)};
     auto out = co_await async_object(std::move(req_));
     co_return out;

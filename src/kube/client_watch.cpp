@@ -31,9 +31,11 @@ net::awaitable<result<void>> client::async_watch(
     msg.set(http::field::user_agent, cfg_.user_agent);
     msg.set(http::field::accept, "application/json");
     if (opts.as && !opts.as->empty()) detail::add_impersonation(msg, *opts.as);
+    std::string sent_token;
     if (cfg_.token) {
         auto tok = cfg_.token->token();
         if (!tok) co_return tok.error();
+        sent_token = *tok;
         msg.set(http::field::authorization, "Bearer " + *tok);
     }
     if (auto ok = detail::check_header_values(msg); !ok) co_return ok.error();
@@ -117,6 +119,9 @@ net::awaitable<result<void>> client::async_watch(
     }
     conn->close();
     reset();
+    // Refused credentials: re-read the token source so the caller's next list or watch uses a
+    // rotated token (the informer relists through async_do, which also retries a 401 once).
+    if (status == 401 && cfg_.token) (void)cfg_.token->refresh(sent_token);
     if (status != 200) co_return to_error(api_error_from_response(status, error_body));
     co_return result<void>{};
     } catch (std::exception const& e) {

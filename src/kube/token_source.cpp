@@ -167,4 +167,24 @@ result<std::string> token_source::token() {
     return internal("bad token source");
 }
 
+bool token_source::refresh(std::string const& refused) {
+    {
+        std::lock_guard lock(mutex_);
+        if (kind_ == kind::fixed) return false;
+        if (have_ && cached_ != refused) return true;  // another request already re-read it
+        have_ = false;  // token() below reads the file or runs the plugin again
+    }
+    auto t = token();
+    std::lock_guard lock(mutex_);
+    if (!t) {
+        // Keep serving the refused token (the next periodic read may find a good one).
+        cached_ = refused;
+        have_ = true;
+        read_at_ = clock_->now();
+        log::warn("re-reading the API token after 401 failed", {{"error", t.error().what()}});
+        return false;
+    }
+    return *t != refused;
+}
+
 }  // namespace op::kube

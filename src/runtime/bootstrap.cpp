@@ -14,7 +14,6 @@ namespace op::runtime {
 namespace {
 
 constexpr char const* key_secret = "compose-operator-owner-key";
-constexpr char const* field_manager = "compose-operator";
 kube::resource const secrets{"", "v1", "secrets", true};
 
 std::string read_file(std::filesystem::path const& p) {
@@ -104,8 +103,10 @@ rapidjson::Value client_config(run_options const& o, std::string const& path, st
 }
 
 // One MutatingWebhookConfiguration or ValidatingWebhookConfiguration (same content as
-// manifests/50-webhooks.yaml, with clientConfig filled in).
-std::string webhook_configuration(run_options const& o, bool mutating, std::string const& ca_pem) {
+// manifests/50-webhooks.yaml, with clientConfig filled in). With `null_other` the clientConfig
+// form not used (url or service) is null, so a strategic merge patch removes it.
+std::string webhook_configuration(run_options const& o, bool mutating, std::string const& ca_pem,
+                                  bool null_other) {
     rapidjson::Document d(rapidjson::kObjectType);
     auto& a = d.GetAllocator();
     d.AddMember("apiVersion", "admissionregistration.k8s.io/v1", a);
@@ -122,7 +123,7 @@ std::string webhook_configuration(run_options const& o, bool mutating, std::stri
     rapidjson::Value review_versions(rapidjson::kArrayType);
     review_versions.PushBack("v1", a);
     hook.AddMember("admissionReviewVersions", review_versions, a);
-    hook.AddMember("clientConfig", client_config(o, mutating ? "/mutate" : "/validate", ca_pem, false, a), a);
+    hook.AddMember("clientConfig", client_config(o, mutating ? "/mutate" : "/validate", ca_pem, null_other, a), a);
     rapidjson::Value rule(rapidjson::kObjectType);
     rapidjson::Value ops(rapidjson::kArrayType);
     ops.PushBack("CREATE", a).PushBack("UPDATE", a);
@@ -148,6 +149,52 @@ std::string webhook_configuration(run_options const& o, bool mutating, std::stri
     hooks.PushBack(hook, a);
     d.AddMember("webhooks", hooks, a);
     return json::dump(d);
+}
+
+// Points the existing configuration at this operator: a strategic merge patch (webhooks merged
+// by name, the other clientConfig form nulled), never server-side apply, which would merge a
+// URL into the Service form another manager (kubectl apply -k) owns and be refused (422). An
+// absent configuration is created when the operator may; its RBAC grants only get/update/patch
+// by name (create cannot be limited to a name), so then the error says what the installer must
+// create.
+result<void> register_webhook_configuration(kube::client& c, run_options const& o, bool mutating,
+                                            std::string const& ca_pem) {
+    kube::resource const r{"admissionregistration.k8s.io", "v1",
+                           mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations", false};
+    char const* kind = mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration";
+    auto patched = c.patch(r, "", "compose-operator", kube::patch_type::strategic,
+                           webhook_configuration(o, mutating, ca_pem, true));
+    if (patched) return {};
+    if (patched.error().code != errc::not_found) {
+        return error{patched.error().code,
+                     fmt::format("updating the {} compose-operator: {} (the operator needs get and patch on it)",
+                                 kind, patched.error().what()),
+                     {}};
+    }
+    auto created = c.create(r, "", webhook_configuration(o, mutating, ca_pem, false));
+    if (created) {
+        log::info("created webhook configuration", {{"kind", kind}});
+        return {};
+    }
+    if (created.error().code == errc::conflict) {  // another replica was quicker: patch that one
+        auto again = c.patch(r, "", "compose-operator", kube::patch_type::strategic,
+                             webhook_configuration(o, mutating, ca_pem, true));
+        if (again) return {};
+        return error{again.error().code, fmt::format("updating the {} compose-operator: {}", kind, again.error().what()), {}};
+    }
+    auto const api = kube::to_api_error(created.error());
+    if (api && api->http_code == 403) {
+        return error{errc::terminal,
+                     fmt::format("the {} compose-operator does not exist and the operator may not create it "
+                                 "(its RBAC allows get/update/patch of that name only): the installer must create "
+                                 "it, e.g. kubectl apply -f deploy/install.yaml or kubectl apply -k manifests/ "
+                                 "(manifests/50-webhooks.yaml), or start with --manage-webhooks=false when OLM "
+                                 "or cert-manager owns it",
+                                 kind),
+                     {}};
+    }
+    return error{created.error().code,
+                 fmt::format("creating the {} compose-operator: {}", kind, created.error().what()), {}};
 }
 
 }  // namespace
@@ -197,16 +244,7 @@ result<void> register_webhooks(kube::client& c, run_options const& o, std::strin
         }
     }
     for (bool mutating : {true, false}) {
-        kube::resource r{"admissionregistration.k8s.io", "v1",
-                         mutating ? "mutatingwebhookconfigurations" : "validatingwebhookconfigurations", false};
-        auto applied = c.apply(r, "", "compose-operator", webhook_configuration(o, mutating, ca_pem),
-                               {field_manager, true});
-        if (!applied) {
-            return error{applied.error().code,
-                         fmt::format("registering the {} webhook: {}", mutating ? "mutating" : "validating",
-                                     applied.error().what()),
-                         {}};
-        }
+        OP_RETURN_IF_ERROR(register_webhook_configuration(c, o, mutating, ca_pem));
     }
     log::info("webhooks registered", {{"via", o.webhook_host.empty() ? "service " + o.webhook_service
                                                                       : "url https://" + o.webhook_host}});

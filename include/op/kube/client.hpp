@@ -56,7 +56,9 @@ struct list_result {
 };
 
 enum class propagation { unset, background, foreground, orphan };
-enum class patch_type { merge, json };
+// merge: RFC 7386 (lists replaced whole); json: RFC 6902; strategic: Kubernetes' strategic merge
+// patch (built-in kinds only: list elements merged by their key, e.g. webhooks by name).
+enum class patch_type { merge, json, strategic };
 
 struct apply_options {
     std::string field_manager;  // required

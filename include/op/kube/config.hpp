@@ -47,6 +47,10 @@ public:
     static std::shared_ptr<token_source> exec(exec_config cfg, util::clock& clk);
     // The current token. Fails (terminal) when the file cannot be read or the plugin fails.
     [[nodiscard]] result<std::string> token();
+    // After the API server refused `refused` (401): re-reads the file or re-runs the plugin now,
+    // unless the current token is already another one. True when the next token() differs from
+    // `refused`, so one retry may succeed; always false for a fixed token.
+    [[nodiscard]] bool refresh(std::string const& refused);
 
 private:
     enum class kind { fixed, file, exec };

@@ -3,7 +3,11 @@
 #include "op_catch.hpp"
 #include "stub_apiserver.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 using namespace std::chrono_literals;
 using namespace op::kube;
@@ -193,4 +197,68 @@ TEST_CASE("the exec credential plugin: a token, and a hung plugin killed at its 
     REQUIRE_FALSE(r);
     CHECK(r.error().code == op::errc::transient);
     CHECK(took < 5s);  // before the timeout: 30 s, on an I/O thread
+}
+
+TEST_CASE("client: a 401 re-reads the token source once and retries", "[integration]") {
+    std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                ("op-token-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    auto write = [&](char const* t) { std::ofstream(dir / "token", std::ios::trunc) << t << "\n"; };
+    write("old");
+    std::atomic<int> calls{0};
+    std::mutex m;
+    std::vector<std::string> seen;
+    stub::server srv([&](auto const& req) -> stub::reply {
+        ++calls;
+        std::string auth(req[boost::beast::http::field::authorization]);
+        {
+            std::lock_guard l(m);
+            seen.push_back(auth);
+        }
+        if (auth != "Bearer new")
+            return {401, R"({"kind":"Status","reason":"Unauthorized","message":"Unauthorized","code":401})"};
+        return {200, cm("a", "1")};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    op::util::manual_clock clk;  // never advanced: only a 401 makes the file be read again
+    auto cfg = stub_config(srv.port());
+    cfg.token = token_source::file((dir / "token").string(), clk);
+    auto c = client::create(ioc, cfg, clk).value();
+
+    SECTION("the file still holds the refused token: one request, the 401 returned") {
+        auto r = c->get(cms, "ns", "a");
+        REQUIRE_FALSE(r);
+        CHECK(calls == 1);
+        CHECK(to_api_error(r.error())->http_code == 401);
+    }
+    SECTION("the token was rotated in the file: a status write retried once with the new token") {
+        REQUIRE_FALSE(c->get(cms, "ns", "a"));  // caches "old"
+        write("new");
+        calls = 0;
+        auto r = c->update_status(cms, "ns", "a", cm("a", "1"));
+        REQUIRE(r);
+        CHECK(calls == 2);
+        std::lock_guard l(m);
+        CHECK(seen.back() == "Bearer new");
+        CHECK(seen[seen.size() - 2] == "Bearer old");
+    }
+    SECTION("a watch refused with 401 makes the next request use the rotated token") {
+        REQUIRE(c->get(cms, "ns", "a").error().code == op::errc::terminal);
+        write("new");
+        watch_cancel wc;
+        auto w = c->run(c->async_watch(cms, "ns", {}, [](watch_event&&) { return op::result<void>{}; }, wc));
+        REQUIRE_FALSE(w);  // refused; the informer watches again (a list first), with the new token
+        CHECK(to_api_error(w.error())->http_code == 401);
+        calls = 0;
+        REQUIRE(c->get(cms, "ns", "a"));
+        CHECK(calls == 1);
+    }
+    SECTION("a fixed token is not retried") {
+        auto fixed_cfg = stub_config(srv.port());
+        auto f = client::create(ioc, fixed_cfg, clk).value();
+        REQUIRE_FALSE(f->get(cms, "ns", "a"));
+        CHECK(calls == 1);
+    }
+    std::filesystem::remove_all(dir);
 }

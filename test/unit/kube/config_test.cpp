@@ -255,3 +255,19 @@ TEST_CASE("parse_server", "[unit]") {
     CHECK_FALSE(parse_server("http://h"));
     CHECK_FALSE(parse_server("https://"));
 }
+
+TEST_CASE("token_source::refresh: re-read at once when the refused token is the current one", "[unit]") {
+    temp_dir dir;
+    dir.write("tok", "first\n");
+    op::util::manual_clock clk;
+    auto src = token_source::file((dir.path / "tok").string(), clk);
+    CHECK(src->token().value() == "first");
+    CHECK_FALSE(src->refresh("first"));  // re-read: still the refused token, a retry is pointless
+    dir.write("tok", "second");
+    CHECK(src->refresh("first"));  // re-read before the minute is up
+    CHECK(src->token().value() == "second");
+    dir.write("tok", "third");
+    CHECK(src->refresh("first"));  // another request already moved on: no re-read needed
+    CHECK(src->token().value() == "second");
+    CHECK_FALSE(token_source::fixed("t")->refresh("t"));
+}
