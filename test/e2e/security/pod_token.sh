@@ -26,6 +26,10 @@ kubectl create namespace "$NS2" >/dev/null
 operator start >/dev/null
 op_sa=system:serviceaccount:compose-operator:compose-operator
 bot=system:serviceaccount:$NS:ci-bot
+op_kc=$(operator kubeconfig)
+check "the operator runs with its ServiceAccount's kubeconfig, not admin's" \
+    bash -c "tr '\\0' ' ' < /proc/$(operator pid)/cmdline | grep -q -- '--kubeconfig $op_kc' && \
+             [ \"\$(kubectl --kubeconfig $op_kc auth whoami -o jsonpath='{.status.userInfo.username}')\" = $op_sa ]"
 
 # ---- 1. A stack from a pod-bound token reaches Ready. ----
 kubectl -n "$NS" create serviceaccount ci-bot >/dev/null
@@ -88,12 +92,19 @@ bad = {k: extra.get("authentication.kubernetes.io/" + k) for k, v in want.items(
 print(bad or "all four present")
 sys.exit(1 if bad else 0)
 PY
-check "its Deployment and Service exist" kubectl -n "$NS" get deploy/web service/web
+check "its Deployment and Service exist" bash -c "kubectl -n $NS get deploy/web service/web >/dev/null"
 
 # ---- 2. The children are written as ci-bot, not as the operator. ----
-kubectl -n "$NS2" create role ci-bot-no-services \
-    --verb=get,list,watch,create,update,patch,delete \
-    --resource=stacks.compose.docker.com,deployments.apps,statefulsets.apps,configmaps,secrets >/dev/null
+kubectl -n "$NS2" apply -f - >/dev/null <<'YAML'
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: ci-bot-no-services}
+rules:
+- {apiGroups: [compose.docker.com], resources: [stacks], verbs: [get, list, watch, create, update, patch, delete]}
+- {apiGroups: [compose.docker.com], resources: [stacks/finalizers], verbs: [update]}
+- {apiGroups: [apps], resources: [deployments, statefulsets], verbs: [get, list, watch, create, update, patch, delete]}
+- {apiGroups: [""], resources: [configmaps, secrets], verbs: [get, list, watch, create, update, patch, delete]}
+YAML
 kubectl -n "$NS2" create rolebinding ci-bot-no-services --role=ci-bot-no-services --serviceaccount="$NS:ci-bot" >/dev/null
 out=$(stack "$NS2" nosvc 2>&1 || true)
 check "ci-bot applies a stack where it may not create Services ($out)" contains "$out" created
@@ -103,17 +114,18 @@ msg=$(kubectl -n "$NS2" get stack nosvc -o jsonpath='{.status.conditions[?(@.typ
 check "the message names ci-bot and services ($msg)" contains "$msg" "$bot" services
 check "no Service was created there" bash -c "[ -z \"\$(kubectl -n $NS2 get svc -o name)\" ]"
 check "although the operator's own account may create Services there" \
-    kubectl auth can-i --as="$op_sa" -n "$NS2" create services
-check "and ci-bot may not" bash -c "! kubectl auth can-i --as=$bot -n $NS2 create services"
+    bash -c "kubectl auth can-i --as=$op_sa -n $NS2 create services >/dev/null"
+check "and ci-bot may not" bash -c "! kubectl auth can-i --as=$bot -n $NS2 create services >/dev/null"
 
 # ---- 3. The pod goes; its token with it; the stack keeps reconciling. ----
 kubectl -n "$NS" delete pod ci-runner --grace-period=0 --force >/dev/null 2>&1
 eventually 60 "the pod is gone" bash -c "! kubectl -n $NS get pod ci-runner >/dev/null 2>&1"
 eventually 60 "the pod-bound token is refused (401) once the pod is gone" \
     bash -c "as_out=\$(kubectl --kubeconfig $T/ci-bot.kubeconfig -n $NS get stacks 2>&1); [[ \$as_out == *nauthorized* ]]"
+old_uid=$(kubectl -n "$NS" get deploy web -o jsonpath='{.metadata.uid}')
 kubectl -n "$NS" delete deployment web >/dev/null
 eventually 90 "a deleted child of the signed stack is recreated, as ci-bot (impersonation, not its token)" \
-    kubectl -n "$NS" get deploy web
+    bash -c "u=\$(kubectl -n $NS get deploy web -o jsonpath='{.metadata.uid}'); [ -n \"\$u\" ] && [ \"\$u\" != $old_uid ]"
 eventually 90 "and the stack is Ready again" ready "$NS" app
 check "the owner is still ci-bot with the pod's extras" \
     contains "$(annotation "$NS" app compose.docker.com/owner)" "$bot" ci-runner "$pod_uid"
