@@ -103,6 +103,7 @@ if want e2e; then
     # not charged to one test's timeout.
     stage "e2e test tools (Go)"
     for t in gitops-check bundle-validate; do bash scripts/build-test-tool.sh "$t" >/dev/null || status=1; done
+    bash scripts/build-flux.sh >/dev/null || status=1   # source- and kustomize-controller for e2e_flux
     stage "local control plane"
     if bash scripts/cluster.sh up; then
         export OP_KUBECONFIG="$ROOT/.cluster/kubeconfig"
