@@ -171,11 +171,10 @@ spec:
   retryInterval: 10s
 YAML
 
-gr_field() { kubectl -n "$NS" get gitrepositories.source.toolkit.fluxcd.io app -o jsonpath="$1"; }
-ks_field() { kubectl -n "$NS" get kustomizations.kustomize.toolkit.fluxcd.io "$1" -o jsonpath="$2"; }
+ks_field() { kubectl -n "$NS" get kustomizations.kustomize.toolkit.fluxcd.io "$1" -o jsonpath="$2" 2>/dev/null || true; }
 ks_ready() { ks_field "$1" '{.status.conditions[?(@.type=="Ready")].status}'; }
 ks_ready_on() { [ "$(ks_ready "$1")" = True ] && [ "$(ks_field "$1" '{.status.lastAppliedRevision}')" = "$2" ]; }
-stack_cond() { kubectl -n "$NS" get "stack/$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].$3}" 2>/dev/null; }
+stack_cond() { kubectl -n "$NS" get "stack/$1" -o jsonpath="{.status.conditions[?(@.type==\"$2\")].$3}" 2>/dev/null || true; }
 stack_is() { # stack condition: the condition is True for the current generation
     [ "$(stack_cond "$1" "$2" status)" = True ] &&
         [ "$(kubectl -n "$NS" get "stack/$1" -o jsonpath='{.status.observedGeneration}')" = \
