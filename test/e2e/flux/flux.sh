@@ -60,7 +60,7 @@ sed "s/NAMESPACE/$NS/g" "$HERE/rbac.yaml" | kubectl apply -f - >/dev/null
 
 # sa_kubeconfig <account>: a kubeconfig with a token of the account (TokenRequest, 2 h).
 server=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
-ca=$(kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+ca=$(kubectl config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
 sa_kubeconfig() {
     local f=$work/$1.kubeconfig token
     token=$(kubectl -n "$NS" create token "$1" --duration=2h)
