@@ -50,8 +50,9 @@ cleanup() {
 trap cleanup EXIT
 
 for d in "${crd_dirs[@]}"; do kubectl apply --server-side -f "$d" >/dev/null; done
-kubectl wait --for=condition=Established --timeout=60s \
-    crd/gitrepositories.source.toolkit.fluxcd.io crd/kustomizations.kustomize.toolkit.fluxcd.io >/dev/null
+established() { [ "$(kubectl get "crd/$1" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ]; }
+eventually 60 "the Flux CRDs are established" \
+    bash -c "$(declare -f established); established gitrepositories.source.toolkit.fluxcd.io && established kustomizations.kustomize.toolkit.fluxcd.io"
 
 operator start >/dev/null
 NS="e2e-flux-$(date +%s)-$RANDOM"
