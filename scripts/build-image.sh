@@ -103,7 +103,11 @@ else
 fi
 
 # ---- 2. build ----
-step "buildah build $NAME" bh build --layers --isolation chroot -f "$ROOT/Dockerfile" -t "$NAME" "$ROOT" \
+# The host's ccache (scripts/test.sh's), so the image's compile hits what the optimised build made.
+HOST_CCACHE=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator/ccache}
+volumes=()
+[ -d "$HOST_CCACHE" ] && volumes=(--volume "$HOST_CCACHE:/host-ccache")
+step "buildah build $NAME" bh build --layers --isolation chroot "${volumes[@]}" -f "$ROOT/Dockerfile" -t "$NAME" "$ROOT" \
     > "$IMG/build.log" 2>&1 || { log "build failed; last lines of $IMG/build.log:"; tail -30 "$IMG/build.log" >&2; exit 1; }
 
 # ---- 3. run it ----
