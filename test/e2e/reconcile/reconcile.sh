@@ -42,7 +42,8 @@ check "its volume becomes a claim template of StatefulSet pg" \
 # A named volume two services mount is one PersistentVolumeClaim that both pods mount (not a claim
 # template per service). It has no owner: deleting the stack keeps it (data is never deleted
 # implicitly), and a stack deployed again under that name mounts it again.
-shared_out=$(kubectl -n "$NS" apply -f - 2>&1 <<'YAML'
+apply_sharedvol() {
+    kubectl -n "$NS" apply -f - <<'YAML'
 apiVersion: compose.docker.com/v1beta1
 kind: Stack
 metadata: {name: sharedvol}
@@ -59,7 +60,8 @@ spec:
     volumes:
       uploads: {}
 YAML
-) || true
+}
+shared_out=$(apply_sharedvol 2>&1) || true
 check "the shared-volume stack is admitted ($shared_out)" contains "$shared_out" "stack.compose.docker.com/sharedvol"
 eventually 120 "the stack with a shared named volume becomes Ready" ready sharedvol
 check "it has exactly one PersistentVolumeClaim, sharedvol.uploads" \
@@ -73,23 +75,7 @@ kubectl -n "$NS" delete stack sharedvol --wait=true --timeout=60s >/dev/null
 eventually 60 "deleting the stack removes its Deployments" bash -c "! kubectl -n $NS get deploy app worker -o name 2>/dev/null | grep -q ."
 check "and keeps the shared claim, same uid (its data)" \
     [ "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.uid}')" = "$claim_uid" ]
-kubectl -n "$NS" apply -f - >/dev/null <<'YAML'
-apiVersion: compose.docker.com/v1beta1
-kind: Stack
-metadata: {name: sharedvol}
-spec:
-  composeFile: |
-    services:
-      app:
-        image: nginx:1.27
-        volumes: ["uploads:/srv/uploads"]
-      worker:
-        image: busybox:1.36
-        command: ["sleep", "infinity"]
-        volumes: ["uploads:/data:ro"]
-    volumes:
-      uploads: {}
-YAML
+apply_sharedvol >/dev/null
 eventually 120 "the stack deployed again under that name becomes Ready (no NameConflict on its kept claim)" ready sharedvol
 check "and mounts the same claim" \
     [ "$(kubectl -n "$NS" get pvc sharedvol.uploads -o jsonpath='{.metadata.uid}')" = "$claim_uid" ]
