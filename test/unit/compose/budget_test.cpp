@@ -5,7 +5,9 @@
 #include "op/compose/scalars.hpp"
 #include "op_catch.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -16,6 +18,37 @@ using namespace op::compose;
 namespace {
 
 std::string what(op::result<load_result> const& r) { return r ? "accepted" : r.error().what(); }
+
+// The shortest of three runs of f (less noise from a shared machine).
+template <typename F>
+std::chrono::steady_clock::duration shortest_of_3(F&& f) {
+    auto best = std::chrono::steady_clock::duration::max();
+    for (int i = 0; i < 3; ++i) {
+        auto const start = std::chrono::steady_clock::now();
+        f();
+        best = std::min(best, std::chrono::steady_clock::now() - start);
+    }
+    return best;
+}
+
+// Merging two files costs at most a few times loading each alone: a quadratic merge (every
+// override entry compared with every base entry) costs hundreds of times more at these sizes.
+// A ratio measured in one run, not a wall-clock limit, so sanitizer builds and a loaded machine
+// do not fail it (style: speed is for bench/, tests compare within one run).
+void check_merge_linear(std::string const& base, std::string const& over, load_options const& o) {
+    auto const alone = shortest_of_3([&] {
+        CHECK(load_files({{"base.yaml", base}}, o));
+        CHECK(load_files({{"over.yaml", over}}, o));
+    });
+    auto const merged = shortest_of_3([&] { CHECK(load_files({{"base.yaml", base}, {"over.yaml", over}}, o)); });
+    bool const linear = merged < 6 * alone + std::chrono::milliseconds(20);
+    if (!linear) {
+        std::fprintf(stderr, "merge not linear: each file alone %.1f ms, merged %.1f ms\n",
+                     std::chrono::duration<double, std::milli>(alone).count(),
+                     std::chrono::duration<double, std::milli>(merged).count());
+    }
+    CHECK(linear);
+}
 
 }  // namespace
 
@@ -206,10 +239,8 @@ TEST_CASE("budget: merging override files stays linear in their size", "[unit]")
     over += "      - \"1-5000\"\n";
     load_options o;
     o.limits.max_ports = 30'000;
-    auto const start = std::chrono::steady_clock::now();
+    check_merge_linear(base, over, o);
     auto r = load_files({{"base.yaml", base}, {"over.yaml", over}}, o);
-    auto const took = std::chrono::steady_clock::now() - start;
-    CHECK(took < std::chrono::seconds(2));
     REQUIRE(r);
     REQUIRE(r->project.services.size() == 1);
     auto const& ports = r->project.services[0].ports;
@@ -236,10 +267,8 @@ TEST_CASE("budget: merging mappings, lists and services stays linear", "[unit]")
     load_options o;
     o.limits.max_nodes = 1'000'000;
     o.limits.max_services = 10'000;
-    auto const start = std::chrono::steady_clock::now();
+    check_merge_linear(base, over, o);
     auto r = load_files({{"base.yaml", base}, {"over.yaml", over}}, o);
-    auto const took = std::chrono::steady_clock::now() - start;
-    CHECK(took < std::chrono::seconds(2));
     REQUIRE(r);
     CHECK(r->project.services.size() == 3'000);
     auto const* merged = r->project.find_service("s1500");
