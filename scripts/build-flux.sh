@@ -12,12 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 FLUX_VERSION=v1.9.6   # both controllers; must match test/tools/flux/*/go.mod
 CONTROLLERS="source-controller kustomize-controller"
-[ -d /usr/local/go/bin ] && export PATH="/usr/local/go/bin:$PATH"
-CACHE=${COMPOSE_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator}
-export GOFLAGS=${GOFLAGS:--mod=readonly}
-export GOPROXY=${GOPROXY:-https://proxy.golang.org}
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-export CGO_ENABLED=0
+source "$ROOT/scripts/go-env.sh"
 log() { printf '[flux %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 command -v go >/dev/null || { log "go is not installed; run scripts/setup.sh"; exit 1; }
 

@@ -11,12 +11,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 NAME=${1:?usage: $0 <tool under test/tools/>}
 SRC=$ROOT/test/tools/$NAME
 [ -f "$SRC/go.mod" ] || { echo "no Go module at $SRC" >&2; exit 2; }
-[ -d /usr/local/go/bin ] && export PATH="/usr/local/go/bin:$PATH"
-CACHE=${COMPOSE_OPERATOR_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator}
-export GOFLAGS=${GOFLAGS:--mod=readonly}
-export GOPROXY=${GOPROXY:-https://proxy.golang.org}
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-export CGO_ENABLED=0
+source "$ROOT/scripts/go-env.sh"
 log() { printf '[test-tool %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 command -v go >/dev/null || { log "go is not installed; run scripts/setup.sh"; exit 1; }
