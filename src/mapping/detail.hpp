@@ -132,6 +132,10 @@ struct volume_plan {
 [[nodiscard]] result<std::vector<k8s_object>> ingresses(service_ctx const& ctx);
 
 // ---- files.cpp ------------------------------------------------------------------------------
+// The content the operator makes top-level secret/config `key` from: its inline `content`, else
+// what `options` has for the key; nullptr when external or without content (it must exist).
+[[nodiscard]] std::string const* file_content(api::file_object const& obj, std::string const& key,
+                                              mapping_options const& options, bool secret);
 // Secrets (secret = true) or ConfigMaps for top-level objects whose content is in `options`.
 [[nodiscard]] result<std::vector<k8s_object>> file_objects(api::stack const& stack,
                                                            mapping_options const& options,

@@ -10,29 +10,38 @@
 
 namespace op::mapping::detail {
 
+std::string const* file_content(api::file_object const& obj, std::string const& key,
+                                mapping_options const& options, bool secret) {
+    if (obj.external.external) return nullptr;
+    if (!obj.content.empty()) return &obj.content;
+    auto const& contents = secret ? options.secret_contents : options.config_contents;
+    auto const found = contents.find(key);
+    return found != contents.end() ? &found->second : nullptr;
+}
+
 result<std::vector<k8s_object>> file_objects(api::stack const& stack,
                                              mapping_options const& options,
                                              warning_sink& warnings, bool secret) {
     auto const& top = secret ? stack.spec.secrets : stack.spec.configs;
-    auto const& contents = secret ? options.secret_contents : options.config_contents;
     std::string const what = secret ? "secrets" : "configs";
     std::vector<k8s_object> out;
-    std::map<std::string, std::string> seen;  // Kubernetes name -> top-level key
+    // Kubernetes name -> top-level key, whether it is external (two external keys may refer to
+    // one existing object; other names must differ, the normalisation rule's "names that meet").
+    std::map<std::string, std::pair<std::string, bool>> seen;
     for (auto const& [key, obj] : top) {  // std::map: sorted by name
         auto const path = "spec." + what + "." + key;
-        OP_TRY(auto name, file_object_name(key, path));
-        if (auto [it, fresh] = seen.emplace(name, key); !fresh) {
+        std::string const* content = file_content(obj, key, options, secret);
+        OP_TRY(auto name, file_object_name(stack, key, obj, content != nullptr, path));
+        bool const existing = obj.external.external;
+        if (auto [it, fresh] = seen.emplace(name, std::pair{key, existing});
+            !fresh && !(existing && it->second.second)) {
             return op::invalid(what.substr(0, what.size() - 1) + " \"" + key + "\" and " +
-                                   what.substr(0, what.size() - 1) + " \"" + it->second +
+                                   what.substr(0, what.size() - 1) + " \"" + it->second.first +
                                    "\" both become the Kubernetes name \"" + name +
                                    "\"; rename one",
                                path);
         }
         if (obj.external.external) continue;
-        auto const found = contents.find(key);
-        std::string const* content = !obj.content.empty() ? &obj.content
-                                     : found != contents.end() ? &found->second
-                                                               : nullptr;
         if (content == nullptr) {
             warnings.add(path, std::string(secret ? "Secret" : "ConfigMap") + " \"" + name +
                                    "\" with key \"" + file_key(obj) +

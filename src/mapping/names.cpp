@@ -39,12 +39,34 @@ bool is_dns1035_label(std::string_view s) {
     return is_dns1123_label(s) && s.front() >= 'a' && s.front() <= 'z';
 }
 
-result<std::string> file_object_name(std::string_view source, std::string const& path) {
-    auto name = k8s_name(source);
+result<std::string> file_object_name(api::stack const& stack, std::string const& key,
+                                     api::file_object const& obj, bool created,
+                                     std::string const& path) {
+    if (obj.external.external || !created) {
+        std::string_view const written = !obj.external.name.empty() ? obj.external.name
+                                         : obj.external.external && !obj.name.empty() ? obj.name
+                                                                                       : key;
+        auto name = k8s_name(written);
+        if (!is_dns1123_subdomain(name)) {
+            return op::invalid("\"" + std::string(written) +
+                                   "\" cannot be a Kubernetes object name (letters, digits, '-', "
+                                   "'_' and '.')",
+                               path);
+        }
+        return name;
+    }
+    if (!is_dns1123_subdomain(k8s_name(key))) {
+        return op::invalid("\"" + key +
+                               "\" cannot be a Kubernetes object name (letters, digits, '-', '_' "
+                               "and '.')",
+                           path);
+    }
+    auto name = mapping::stack_scoped_name(stack.metadata.name, key);
     if (!is_dns1123_subdomain(name)) {
-        return op::invalid("\"" + std::string(source) +
-                               "\" cannot be a Kubernetes object name (letters, digits, '-', "
-                               "'_' and '.')",
+        return op::invalid("the object name \"" + name + "\" (<stack>.<key>) has " +
+                               std::to_string(name.size()) +
+                               " characters, more than 253, or is not a valid Kubernetes name; "
+                               "shorten the key or the stack name",
                            path);
     }
     return name;

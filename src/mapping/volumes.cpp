@@ -163,7 +163,10 @@ result<void> plan_files(service_ctx const& ctx, volume_plan& plan, mount_paths& 
                                    (secret ? "secrets" : "configs"),
                                path + ".source");
         }
-        OP_TRY(auto object_name, file_object_name(ref.source, path + ".source"));
+        OP_TRY(auto object_name,
+               file_object_name(ctx.stack, ref.source, it->second,
+                                file_content(it->second, ref.source, ctx.options, secret) != nullptr,
+                                path + ".source"));
         if (ref.mode && *ref.mode > 0777) {
             return op::invalid("file mode must be at most 0777", path + ".mode");
         }

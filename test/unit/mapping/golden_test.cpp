@@ -179,7 +179,7 @@ TEST_CASE("output order: Secrets, ConfigMaps, workloads, Services, by name", "[u
     std::vector<std::string> order;
     for (auto const& o : r.objects) order.push_back(o.kind + "/" + o.name);
     CHECK(order == std::vector<std::string>{
-                       "Secret/db-password", "ConfigMap/php-ini", "StatefulSet/db",
+                       "Secret/blog.db-password", "ConfigMap/blog.php-ini", "StatefulSet/db",
                        "Deployment/wordpress", "Service/db", "Service/db-random-ports",
                        "Service/wordpress", "Service/wordpress-published"});
     auto list = json::parse(to_json_list(r.objects));

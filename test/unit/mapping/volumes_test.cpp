@@ -3,6 +3,8 @@
 #include "mapping_support.hpp"
 #include "op_catch.hpp"
 
+#include <map>
+
 using namespace op;
 using namespace op::mapping;
 using namespace op::mapping::test;
@@ -143,9 +145,9 @@ TEST_CASE("reference 8.4: configs", "[unit][volumes][configs]") {
     opts.config_contents = {{"page", "<h1>hi</h1>"}, {"myconfig", std::string("\x00\xff", 2)}};
     auto r = map_ok(stack, opts);
     CHECK(at(pod_spec(r, "web"), "/volumes") ==
-          canon(R"([{"name":"config-0","configMap":{"name":"page",
+          canon(R"([{"name":"config-0","configMap":{"name":"demo.page",
                        "items":[{"key":"file.html","path":"config-0","mode":288}]}},
-                    {"name":"config-1","configMap":{"name":"myconfig",
+                    {"name":"config-1","configMap":{"name":"demo.myconfig",
                        "items":[{"key":"my.conf","path":"config-1"}]}},
                     {"name":"config-2","configMap":{"name":"ext",
                        "items":[{"key":"file","path":"config-2"}]}}])"));
@@ -158,13 +160,13 @@ TEST_CASE("reference 8.4: configs", "[unit][volumes][configs]") {
                      "readOnly":true}])"));
     REQUIRE(r.warnings.size() == 1);
     CHECK(r.warnings[0].starts_with("spec.services[0].configs[0]: uid/gid are ignored"));
-    auto const* page = find(r, "ConfigMap", "page");
+    auto const* page = find(r, "ConfigMap", "demo.page");
     REQUIRE(page);
     CHECK(at(page->json, "/data") == canon(R"({"file.html":"<h1>hi</h1>"})"));
     CHECK(at(page->json, "/metadata/labels") ==
           canon(R"({"app.kubernetes.io/managed-by":"compose-operator",
                     "com.docker.stack.namespace":"demo"})"));
-    auto const* bin = find(r, "ConfigMap", "myconfig");
+    auto const* bin = find(r, "ConfigMap", "demo.myconfig");
     REQUIRE(bin);
     CHECK(at(bin->json, "/binaryData") == canon(R"({"my.conf":"AP8="})"));
     CHECK(find(r, "ConfigMap", "ext") == nullptr);
@@ -180,7 +182,7 @@ TEST_CASE("Secret objects from inline content", "[unit][volumes][secrets]") {
     auto r = map_ok(stack, opts);
     REQUIRE(r.objects.front().kind == "Secret");
     CHECK(canon(r.objects.front().json) ==
-          canon(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"db-password",
+          canon(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"demo.db-password",
             "namespace":"ns","labels":{"app.kubernetes.io/managed-by":"compose-operator",
             "com.docker.stack.namespace":"demo","team":"a"},
             "ownerReferences":[{"apiVersion":"compose.docker.com/v1beta2","kind":"Stack",
@@ -199,4 +201,64 @@ TEST_CASE("secret/config reference errors", "[unit][volumes][secrets]") {
     auto stack = make_stack({svc});
     stack.spec.configs["c"] = {"c", "", {"", true}, {}};
     CHECK(map_err(stack).field_path == "spec.services[0].configs[0].mode");
+}
+
+// Issue 10: a ConfigMap/Secret the operator creates from content belongs to one stack, so it is
+// named `<stack>.<key>` (mapping::stack_scoped_name, as the client names packed Secrets): two
+// stacks in one namespace with the same config key (or the same packed bind mount) each get
+// their own. `external: true` refers to the existing object by its `name:`, else its key.
+TEST_CASE("generated ConfigMaps and Secrets are named with the stack; external ones by name",
+          "[unit][volumes][configs]") {
+    auto svc = make_service("web");
+    svc.configs = {{"nginx_conf", "/etc/nginx/nginx.conf", "", "", std::nullopt},
+                   {"shared", "/etc/shared.conf", "", "", std::nullopt},
+                   {"by_key", "/etc/by-key.conf", "", "", std::nullopt}};
+    svc.secrets = {{"token", "", "", "", std::nullopt}, {"cert", "", "", "", std::nullopt}};
+    std::map<std::string, std::string> config_names;
+    for (std::string const name : {"shop", "blog"}) {
+        auto stack = make_stack({svc});
+        stack.metadata.name = name;
+        stack.spec.configs["nginx_conf"] = {"", "", {}, {}, "events {}\n"};
+        stack.spec.configs["shared"] = {"common.conf", "", {"common.conf", true}, {}};
+        stack.spec.configs["by_key"] = {"", "", {"", true}, {}};
+        stack.spec.secrets["token"] = {"", "", {}, {}, "s3cret"};
+        stack.spec.secrets["cert"] = {"tls_cert", "", {"tls_cert", true}, {}};
+        auto r = map_ok(stack);
+        INFO(name);
+        std::string const cm = name + ".nginx-conf";
+        auto const* made = find(r, "ConfigMap", cm);
+        REQUIRE(made);
+        CHECK(at(made->json, "/metadata/name") == "\"" + cm + "\"");
+        CHECK(at(made->json, "/metadata/ownerReferences/0/name") == "\"" + name + "\"");
+        CHECK(find(r, "ConfigMap", "nginx-conf") == nullptr);
+        REQUIRE(find(r, "Secret", name + ".token"));
+        CHECK(find(r, "Secret", "token") == nullptr);
+        // The pod mounts what was made (scoped) and what exists (external: its name, else key).
+        CHECK(at(pod_spec(r, "web"), "/volumes/2/configMap/name") == "\"" + cm + "\"");
+        CHECK(at(pod_spec(r, "web"), "/volumes/3/configMap/name") == "\"common.conf\"");
+        CHECK(at(pod_spec(r, "web"), "/volumes/4/configMap/name") == "\"by-key\"");
+        CHECK(at(pod_spec(r, "web"), "/volumes/0/secret/secretName") == "\"" + name + ".token\"");
+        CHECK(at(pod_spec(r, "web"), "/volumes/1/secret/secretName") == "\"tls-cert\"");
+        CHECK(find(r, "ConfigMap", "common.conf") == nullptr);
+        config_names[name] = cm;
+    }
+    CHECK(config_names["shop"] != config_names["blog"]);
+}
+
+TEST_CASE("a stack-scoped name longer than a Kubernetes name is an error with the field path",
+          "[unit][volumes][configs]") {
+    auto svc = make_service("web");
+    // 203 characters: a valid subdomain on its own (four labels of 50).
+    std::string const key = std::string(50, 'a') + "." + std::string(50, 'b') + "." +
+                            std::string(50, 'c') + "." + std::string(50, 'd');
+    svc.configs = {{key, "/etc/c.conf", "", "", std::nullopt}};
+    auto stack = make_stack({svc});
+    stack.metadata.name = std::string(60, 's');
+    stack.spec.configs[key] = {"", "", {}, {}, "x"};
+    auto const e = map_err(stack);
+    CHECK(e.field_path == "spec.configs." + key);
+    CHECK(e.message.find("more than 253") != std::string::npos);
+    // Short enough: fine.
+    stack.metadata.name = "s";
+    CHECK(find(map_ok(stack), "ConfigMap", "s." + key));
 }
