@@ -170,7 +170,8 @@ result<std::map<std::string, std::string>> as_string_map(context const& c, node 
 }
 
 // Makes a bind source or file path absolute when the caller gave a home or working directory.
-std::string resolve_path(context const& c, std::string path) {
+std::string resolve_path(context const& c, mark const& where, std::string path) {
+    path = relative_to_file(c, where, std::move(path));
     if (!c.options.home.empty() && (path == "~" || path.starts_with("~/"))) {
         path = c.options.home + path.substr(1);
     }

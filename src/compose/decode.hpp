@@ -21,6 +21,9 @@ struct context {
     std::vector<std::string> const& file_names;
     std::vector<load_warning>& warnings;
     load_budget& budget;  // what this load has spent of options.limits
+    // file_names[0, top_files) were given to load_files(); the others were read through
+    // load_options::read_file (include, extends.file), named as the loader passed them to it.
+    std::size_t top_files = 1;
 
     // An `invalid` error at `path`, message suffixed with the node's position.
     [[nodiscard]] error fail(node const& n, std::string const& path, std::string msg) const;
@@ -53,9 +56,17 @@ struct context {
                                                                        node const& n,
                                                                        std::string const& p);
 
-// A bind source or file path made absolute against options.home ("~") and
-// options.working_dir (relative paths); unchanged when those are empty.
-[[nodiscard]] std::string resolve_path(context const& c, std::string path);
+// A relative path written in a file read through read_file (include, extends.file) is relative
+// to that file's folder (Compose Specification: an included file is loaded with its own project
+// directory; compose-go resolves the paths of an extends file against its folder too): joined to
+// the folder of the file `where` is in, "./"-prefixed while it stays inside the project folder.
+// Absolute and "~" paths, and paths of the files given to load_files(), are unchanged (the
+// caller resolves those against the project folder).
+[[nodiscard]] std::string relative_to_file(context const& c, mark const& where, std::string path);
+
+// A bind source or file path written at `where`: relative_to_file(), then made absolute against
+// options.home ("~") and options.working_dir (relative paths), unchanged when those are empty.
+[[nodiscard]] std::string resolve_path(context const& c, mark const& where, std::string path);
 
 // Fails unless `n` is a mapping.
 [[nodiscard]] status expect_mapping(context const& c, node const& n, std::string const& p);

@@ -286,7 +286,10 @@ result<std::vector<service_volume>> decode_volumes(context const& c, node const&
             if (sv.type == "bind" && sv.source.empty()) return c.fail(it, ip, "bind mount needs a source");
             if (sv.type == "tmpfs" && !sv.source.empty()) return c.fail(it, ip, "tmpfs mount takes no source");
         }
-        if (sv.type == "bind") sv.source = resolve_path(c, std::move(sv.source));
+        if (sv.type == "bind") {
+            node const* src = it.is_mapping() ? it.find("source") : nullptr;
+            sv.source = resolve_path(c, src != nullptr ? src->where : it.where, std::move(sv.source));
+        }
         out.push_back(std::move(sv));
     }
     return out;

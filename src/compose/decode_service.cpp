@@ -196,12 +196,34 @@ result<std::map<std::string, ulimit>> decode_ulimits(context const& c, node cons
     return out;
 }
 
+// `build:` written in an included or extended file: its context is relative to that file's
+// folder (relative_to_file), the default context "." too; a URL context is not a path.
+void rebase_build_context(context const& c, node& build) {
+    auto const url = [](std::string const& s) {
+        return s.find("://") != std::string::npos || s.starts_with("git@");
+    };
+    if (build.is_scalar()) {
+        if (!url(build.scalar)) build.scalar = relative_to_file(c, build.where, build.scalar);
+        return;
+    }
+    if (!build.is_mapping()) return;
+    if (node* dir = build.find("context"); dir != nullptr) {
+        if (dir->is_scalar() && !url(dir->scalar)) dir->scalar = relative_to_file(c, dir->where, dir->scalar);
+        return;
+    }
+    if (auto folder = relative_to_file(c, build.where, "."); folder != ".") {
+        node dir = node::make_scalar(std::move(folder));
+        dir.where = build.where;
+        build.entries.emplace_back("context", std::move(dir));
+    }
+}
+
 result<std::vector<env_file>> decode_env_files(context const& c, node const& n,
                                                std::string const& p) {
     std::vector<env_file> out;
     if (n.is_scalar()) {
         env_file f;
-        f.path = n.scalar;
+        f.path = relative_to_file(c, n.where, n.scalar);
         return std::vector<env_file>{f};
     }
     if (!n.is_sequence()) return c.fail(n, p, "expected a string or a list");
@@ -209,7 +231,7 @@ result<std::vector<env_file>> decode_env_files(context const& c, node const& n,
         node const& it = n.items[i];
         env_file f;
         if (it.is_scalar()) {
-            f.path = it.scalar;
+            f.path = relative_to_file(c, it.where, it.scalar);
         } else {
             OP_RETURN_IF_ERROR(walk(c, it, index_path(p, i), {"path", "required", "format"}, nullptr,
                 [&](std::string const& key, node const& val, std::string const& vp) -> status {
@@ -219,6 +241,8 @@ result<std::vector<env_file>> decode_env_files(context const& c, node const& n,
                     return {};
                 }));
             if (f.path.empty()) return c.fail(it, index_path(p, i), "env_file entry needs a path");
+            node const* path = it.find("path");
+            f.path = relative_to_file(c, path != nullptr ? path->where : it.where, std::move(f.path));
         }
         out.push_back(std::move(f));
     }
@@ -302,6 +326,7 @@ result<service> decode_service(context const& c, std::string const& name, node c
         else if (k == "build") {
             if (!v.is_scalar() && !v.is_mapping()) return c.fail(v, vp, "expected a string or a mapping");
             s.build = v;
+            rebase_build_context(c, *s.build);
         }
         else if (k == "cap_add") { st = list(s.cap_add, false); }
         else if (k == "cap_drop") { st = list(s.cap_drop, false); }

@@ -104,7 +104,10 @@ result<file_object> decode_file_object(context const& c, node const& n, std::str
             }
             return {};
         }));
-    if (!f.file.empty()) f.file = resolve_path(c, std::move(f.file));
+    if (!f.file.empty()) {
+        node const* file = n.find("file");
+        f.file = resolve_path(c, file != nullptr ? file->where : n.where, std::move(f.file));
+    }
     int const sources = int(!f.file.empty()) + int(!f.environment.empty()) +
                         int(!f.content.empty()) + int(f.external);
     if (sources != 1 && f.driver.empty()) {

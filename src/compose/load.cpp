@@ -127,7 +127,7 @@ public:
                     return fail(pv, kp, "expected a path or a list of paths");
                 } else if (k == "project_directory" || k == "env_file") {
                     return fail(pv, kp, "include " + k + " is not supported: remove it (paths in the "
-                                        "included file are relative to the project folder)");
+                                        "included file are relative to its own folder)");
                 } else {
                     return fail(pv, kp, "unknown key " + detail::quoted(k) + " (include takes path)");
                 }
@@ -400,7 +400,7 @@ result<load_result> load_files(std::vector<source_file> const& files, load_optio
         OP_RETURN_IF_ERROR(ex.include(merged, files.front().name, chain));
         OP_RETURN_IF_ERROR(ex.extend_all(merged, files.front().name));
     }
-    detail::context const c{options, names, out.warnings, budget};
+    detail::context const c{options, names, out.warnings, budget, files.size()};
     auto decoded = detail::decode_project(c, merged);
     if (!decoded) {
         // Point at variables without a value that fed the failing field: the usual cause.

@@ -1,6 +1,10 @@
 #include "op/cli/pack.hpp"
 
+#include "op/admission/validate.hpp"
+#include "op/api/versions.hpp"
 #include "op/cli/convert.hpp"
+#include "op/conversion/convert.hpp"
+#include "op/mapping/mapping.hpp"
 #include "op/compose/load.hpp"
 #include "op/util/json.hpp"
 #include "op_catch.hpp"
@@ -217,4 +221,99 @@ TEST_CASE("packed Secrets are named with the stack: two stacks in one namespace 
     auto r = render_stack({{"compose.yaml", compose}}, bad, {}, dir);
     REQUIRE_FALSE(r);
     CHECK(r.error().field_path == "--name");
+}
+
+namespace {
+
+// render_stack of test/testdata/cli/<fixture>/compose.yaml as stack "app" in namespace "shop".
+result<rendered> render_fixture(std::string const& fixture, std::string const& output,
+                                std::string const& version = "v1beta2") {
+    auto const dir = fs::path(OP_SOURCE_DIR) / "test" / "testdata" / "cli" / fixture;
+    convert_options o;
+    o.name = "app";
+    o.namespace_ = "shop";
+    o.image_prefix = "registry.example/demo";
+    o.output = output;
+    o.api_version = version;
+    return render_stack({{"compose.yaml", read(dir / "compose.yaml")}}, o, {}, dir);
+}
+
+// The Stack of a `-o json` manifest (a v1 List holds the Secrets first, the Stack last).
+rapidjson::Document stack_of(std::string const& manifest) {
+    auto doc = json::parse(manifest);
+    REQUIRE(doc);
+    rapidjson::Document out;
+    if (doc->HasMember("items")) {
+        out.CopyFrom((*doc)["items"][(*doc)["items"].Size() - 1], out.GetAllocator());
+    } else {
+        out.CopyFrom(*doc, out.GetAllocator());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("paths inside included and extended files are relative to their folder", "[unit][cli]") {
+    auto r = render_fixture("include", "json");
+    REQUIRE(r);
+    INFO(r->manifest);
+    auto const& m = r->manifest;
+    CHECK(m.find("DECOY") == std::string::npos);  // nothing from the top folder's look-alikes
+    for (std::string const want :
+         {"# nginx.conf of common/", "CREATE TABLE t (id int); -- db/init",
+          "shared_buffers = 1MB # db/postgresql.conf", "-----BEGIN CA shared/-----", "<h1>site/</h1>",
+          "\"FROM_BASE_ENV\"", "\"from-db-folder\"", "\"ZGItZm9sZGVyLXBhc3N3b3Jk\""}) {
+        INFO(want);
+        CHECK(m.find(want) != std::string::npos);
+    }
+    for (auto const& w : r->warnings) {
+        INFO(w);
+        CHECK(w.find("does not exist") == std::string::npos);
+    }
+    // v1beta1 keeps the build context as the extended file's folder names it.
+    auto v1 = render_fixture("include", "yaml", "v1beta1");
+    REQUIRE(v1);
+    CHECK(v1->manifest.find("build: ./common/app\n") != std::string::npos);
+}
+
+// Issue 10: a packed stack emitted as v1beta1 (the Compose text the server parses, with the
+// packed content inline) must be the same stack as the structured one: same hub spec, same
+// objects from the mapping, admitted by the webhook's validation.
+TEST_CASE("v1beta1 emission of a packed stack round-trips to the same stack", "[unit][cli]") {
+    for (std::string const fixture : {"pack/app", "include"}) {
+        INFO(fixture);
+        auto v2 = render_fixture(fixture, "json", "v1beta2");
+        auto v1 = render_fixture(fixture, "json", "v1beta1");
+        REQUIRE(v2);
+        REQUIRE(v1);
+        auto const s2 = stack_of(v2->manifest);
+        auto const s1 = stack_of(v1->manifest);
+        CHECK(std::string(s1["apiVersion"].GetString()) == "compose.docker.com/v1beta1");
+        auto const verdict = admission::validate(s1);
+        INFO(verdict.message());
+        CHECK(verdict.allowed);
+        auto h2 = conversion::decode_to_hub(s2);
+        auto h1 = conversion::decode_to_hub(s1);
+        REQUIRE(h2);
+        REQUIRE(h1);
+        CHECK(h1->unresolved.empty());
+        CHECK(api::canonical_json(h1->stack.spec) == api::canonical_json(h2->stack.spec));
+        auto m2 = mapping::map_stack(h2->stack);
+        auto m1 = mapping::map_stack(h1->stack);
+        REQUIRE(m2);
+        REQUIRE(m1);
+        CHECK(mapping::to_json_list(m1->objects) == mapping::to_json_list(m2->objects));
+        // The Secrets written beside the stack are the same too.
+        auto const secrets = [](std::string const& manifest) {
+            auto doc = json::parse(manifest);
+            std::string out;
+            if (doc && doc->HasMember("items")) {
+                for (auto const& i : (*doc)["items"].GetArray()) {
+                    if (std::string(i["kind"].GetString()) == "Secret") out += json::dump(i);
+                }
+            }
+            return out;
+        };
+        CHECK(secrets(v1->manifest) == secrets(v2->manifest));
+    }
 }

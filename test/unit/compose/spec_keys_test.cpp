@@ -367,3 +367,63 @@ TEST_CASE("paths in a file read for extends or include are relative to its folde
     CHECK(r->project.find_service("b")->image == "b");
     CHECK(reads->size() == 3);
 }
+
+// Issue 10: the relative paths *inside* an included or extended file (bind sources, env_file,
+// build, configs/secrets file) are relative to that file's folder, as the Compose Specification
+// and compose-go resolve them; the paths of the files given to the loader stay as written.
+TEST_CASE("bind, env_file, build and file paths of an included or extended file follow its folder", "[unit]") {
+    auto o = with_files(
+        {{"db/compose.yaml", "services:\n  db:\n    image: postgres:16\n    env_file: [db.env, {path: ../shared/more.env, required: false}]\n"
+                             "    volumes:\n      - ./init:/docker-entrypoint-initdb.d\n      - data:/var/lib/postgresql/data\n"
+                             "      - {type: bind, source: ../shared/ca.pem, target: /etc/ca.pem}\n"
+                             "      - /srv/abs:/abs\n      - ~/home.txt:/home.txt\n      - ../../outside:/outside\n"
+                             "    configs: [db_conf]\n    secrets: [db_password]\n"
+                             "volumes:\n  data: {}\nconfigs:\n  db_conf: {file: ./postgresql.conf}\n"
+                             "secrets:\n  db_password: {file: password.txt}\n"},
+         {"common/base.yaml", "services:\n  base:\n    build: ./app\n    env_file: base.env\n"
+                              "    volumes: [\"./nginx.conf:/etc/nginx/nginx.conf\"]\n"
+                              "  ctx:\n    build: {dockerfile: Dockerfile.web}\n"
+                              "  remote:\n    build: {context: \"https://example.com/repo.git#main\"}\n"}});
+    auto r = load("include: [db/compose.yaml]\nservices:\n"
+                  "  web:\n    image: nginx\n    extends: {file: common/base.yaml, service: base}\n"
+                  "    volumes: [\"./site:/usr/share/nginx/html\"]\n"
+                  "  web2: {image: x, extends: {file: common/base.yaml, service: ctx}}\n"
+                  "  web3: {image: x, extends: {file: common/base.yaml, service: remote}}\n"
+                  "  own: {image: x, build: ./own, env_file: own.env, volumes: [\"./own.conf:/own.conf\"]}\n",
+                  o);
+    REQUIRE(r);
+    auto const& db = *r->project.find_service("db");
+    REQUIRE(db.env_file.size() == 2);
+    CHECK(db.env_file[0].path == "./db/db.env");
+    CHECK(db.env_file[1].path == "./shared/more.env");
+    REQUIRE(db.volumes.size() == 6);
+    CHECK(db.volumes[0].source == "./db/init");
+    CHECK(db.volumes[1].source == "data");  // a named volume is not a path
+    CHECK(db.volumes[2].source == "./shared/ca.pem");
+    CHECK(db.volumes[3].source == "/srv/abs");
+    CHECK(db.volumes[4].source == "~/home.txt");
+    CHECK(db.volumes[5].source == "../outside");  // outside the project folder: still relative
+    CHECK(r->project.configs.at("db_conf").file == "./db/postgresql.conf");
+    CHECK(r->project.secrets.at("db_password").file == "./db/password.txt");
+
+    auto const& web = *r->project.find_service("web");
+    REQUIRE(web.build);
+    CHECK(web.build->scalar == "./common/app");
+    REQUIRE(web.env_file.size() == 1);
+    CHECK(web.env_file[0].path == "./common/base.env");
+    std::vector<std::string> sources;
+    for (auto const& v : web.volumes) sources.push_back(v.source);
+    std::sort(sources.begin(), sources.end());
+    CHECK(sources == std::vector<std::string>{"./common/nginx.conf", "./site"});
+    auto const* ctx = r->project.find_service("web2")->build->find("context");
+    REQUIRE(ctx);
+    CHECK(ctx->scalar == "./common");  // the default context "." of the base file's folder
+    CHECK(r->project.find_service("web3")->build->find("context")->scalar ==
+          "https://example.com/repo.git#main");
+
+    // The loader's own files: as written (the caller resolves them against the project folder).
+    auto const& own = *r->project.find_service("own");
+    CHECK(own.build->scalar == "./own");
+    CHECK(own.env_file[0].path == "own.env");
+    CHECK(own.volumes[0].source == "./own.conf");
+}

@@ -1,0 +1,1 @@
+-- DECOY init
