@@ -5,6 +5,7 @@
 // bind source or secret/config file whose last component has a '.' becomes a small text file,
 // anything else a directory holding one small file.
 #include "op/admission/validate.hpp"
+#include "op/api/versions.hpp"
 #include "op/cli/convert.hpp"
 #include "op/compose/load.hpp"
 #include "op/conversion/convert.hpp"
@@ -77,7 +78,7 @@ std::string lower(std::string s) {
 }  // namespace
 
 TEST_CASE("corpus: convert, admission and mapping agree on every file", "[unit][cli][corpus]") {
-    std::size_t files = 0, converted = 0, raw_allowed = 0;
+    std::size_t files = 0, converted = 0, raw_allowed = 0, round_trips = 0;
     // plex names its media folder with a variable; the user sets it, as Docker requires.
     compose::environment_map const env = {{"PLEX_MEDIA_PATH", "/srv/media"}};
     for (auto const& entry : fs::directory_iterator(corpus_dir())) {
@@ -108,6 +109,25 @@ TEST_CASE("corpus: convert, admission and mapping agree on every file", "[unit][
             auto mapped = mapping::map_stack(hub->stack);
             INFO((mapped ? std::string() : mapped.error().what()));
             CHECK(mapped);
+            // The same file packed as v1beta1 (the Compose text with the packed content inline)
+            // is the same stack: same hub spec, same objects.
+            o.api_version = "v1beta1";
+            auto r1 = cli::render_stack({{"compose.yaml", read(dir / "compose.yaml")}}, o, env, dir);
+            INFO((r1 ? std::string() : r1.error().what()));
+            REQUIRE(r1);
+            auto doc1 = json::parse(r1->manifest);
+            REQUIRE(doc1);
+            rapidjson::Value const* stack1 = &*doc1;
+            if (doc1->HasMember("items")) stack1 = &(*doc1)["items"][(*doc1)["items"].Size() - 1];
+            auto hub1 = conversion::decode_to_hub(*stack1);
+            REQUIRE(hub1);
+            CHECK(api::canonical_json(hub1->stack.spec) == api::canonical_json(hub->stack.spec));
+            auto mapped1 = mapping::map_stack(hub1->stack);
+            REQUIRE(mapped1);
+            if (mapped) {
+                CHECK(mapping::to_json_list(mapped1->objects) == mapping::to_json_list(mapped->objects));
+                ++round_trips;
+            }
         }
         // The raw file as a v1beta1 Stack (server side: no environment, no files).
         rapidjson::Document raw;
@@ -141,6 +161,8 @@ TEST_CASE("corpus: convert, admission and mapping agree on every file", "[unit][
         }
     }
     CHECK(files == 39);
-    WARN("corpus: " << converted << "/" << files << " convert and are admitted; raw v1beta1: "
+    CHECK(round_trips == converted);
+    WARN("corpus: " << converted << "/" << files << " convert and are admitted (" << round_trips
+                    << " the same stack as v1beta1); raw v1beta1: "
                     << raw_allowed << " admitted, " << files - raw_allowed << " denied with advice");
 }
