@@ -101,6 +101,48 @@ show
 check "--timeout expiry exits 1" [ "$RC" = 1 ]
 check "... saying what is not ready" has "$ERR" "stack stuck is not Ready after 6s" "service pinned is not ready" "(service pinned): Pending" "Unschedulable"
 
+# ---- two stacks, one config key, one namespace (issue 10) ----
+# The ConfigMaps the operator makes (a packed file config, a packed bind mount, an inline
+# `content:` config) are named <stack>.<key>: stacks sharing a key do not share the object.
+cd "$HERE/pair"
+stack deploy -c first.yaml -n "$NS" --wait --timeout 90s first
+show
+check "a stack with config nginx_conf is Ready" [ "$RC" = 0 ]
+stack deploy -c second.yaml -n "$NS" --wait --timeout 90s second
+show
+check "a second stack with the same config key in the same namespace is Ready too" [ "$RC" = 0 ]
+kubectl apply -n "$NS" -f - >/dev/null <<'YAML'
+apiVersion: compose.docker.com/v1beta1
+kind: Stack
+metadata: {name: third}
+spec:
+  composeFile: |
+    services:
+      third:
+        image: nginx:1.27
+        configs: [{source: nginx_conf, target: /etc/nginx/nginx.conf}]
+    configs:
+      nginx_conf:
+        content: "events {}  # third"
+YAML
+check "a raw v1beta1 stack with the same key inline (no client) is Ready" \
+    kubectl -n "$NS" wait --for=condition=Ready stack/third --timeout=60s
+for s in first second third; do
+    DATA=$(kubectl -n "$NS" get configmap "$s.nginx-conf" -o jsonpath='{.data}' 2>&1 || true)
+    check "ConfigMap $s.nginx-conf holds $s's content" contains "$DATA" "# $s"
+    OWNER=$(kubectl -n "$NS" get configmap "$s.nginx-conf" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}' 2>&1 || true)
+    check "... owned by stack $s" [ "$OWNER" = "Stack/$s" ]
+done
+VOLS=$(kubectl -n "$NS" get deploy first -o jsonpath='{.spec.template.spec.volumes[*].configMap.name}')
+check "first's pod mounts first.nginx-conf and its packed file first.bind-first-0" contains "$VOLS" "first.nginx-conf" "first.bind-first-0"
+check "no unscoped ConfigMap nginx-conf was made" bash -c "! kubectl -n '$NS' get configmap nginx-conf >/dev/null 2>&1"
+stack rm first second third -n "$NS" --wait --timeout 90s
+show
+check "rm --wait of the three stacks exits 0" [ "$RC" = 0 ]
+CMS=$(kubectl -n "$NS" get configmap -o name)
+check "their ConfigMaps went with them" bash -c "! grep -Eq 'configmap/(first|second|third)\.' <<<'$CMS'"
+cd "$HERE"
+
 # ---- rm --wait ----
 stack rm app stuck alices -n "$NS" --wait --timeout 120s
 show
