@@ -280,7 +280,7 @@ TEST_CASE("paths inside included and extended files are relative to their folder
 // packed content inline) must be the same stack as the structured one: same hub spec, same
 // objects from the mapping, admitted by the webhook's validation.
 TEST_CASE("v1beta1 emission of a packed stack round-trips to the same stack", "[unit][cli]") {
-    for (std::string const fixture : {"pack/app", "include"}) {
+    for (std::string const fixture : {"pack/app", "include", "roundtrip"}) {
         INFO(fixture);
         auto v2 = render_fixture(fixture, "json", "v1beta2");
         auto v1 = render_fixture(fixture, "json", "v1beta1");
