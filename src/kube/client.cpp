@@ -86,6 +86,17 @@ net::awaitable<result<std::shared_ptr<detail::connection>>> client::acquire(bool
     co_return c;
 }
 
+void client::count_request(std::string_view method, int status) {
+    auto* m = metrics_.load();
+    if (m == nullptr) return;
+    m->get_counter("rest_client_requests_total",
+                   "Number of HTTP requests, partitioned by status code, method, and host.",
+                   {{"code", status == 0 ? std::string("<error>") : std::to_string(status)},
+                    {"method", std::string(method)},
+                    {"host", fmt::format("{}:{}", cfg_.host, cfg_.port)}})
+        .inc();
+}
+
 void client::release(std::shared_ptr<detail::connection> c) {
     std::lock_guard lock(pool_mutex_);
     if (idle_.size() < max_idle) idle_.push_back(std::move(c));
@@ -131,7 +142,10 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
         result<http_response> out = internal("unset");
         for (int fresh = 0; fresh < 2; ++fresh) {
             auto conn = co_await acquire(fresh == 1);
-            if (!conn) co_return conn.error();
+            if (!conn) {
+                count_request(http::to_string(req.method), 0);
+                co_return conn.error();
+            }
             auto& c = **conn;
             bool reused = c.used_;
             c.used_ = true;
@@ -148,11 +162,13 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             if (ec) {
                 c.close();
                 if (reused && fresh == 0 && ec != beast::error::timeout) continue;
+                count_request(http::to_string(req.method), 0);
                 std::string what = ec == beast::error::timeout ? "Timeout" : "ConnectionError";
                 co_return to_error(api_error{0, what, fmt::format("{} {}: {}",
                     http::to_string(req.method), req.target, ec.message()), 0});
             }
             auto& res = parser.get();
+            count_request(http::to_string(req.method), static_cast<int>(res.result_int()));
             http_response r{static_cast<int>(res.result_int()), std::move(res.body()),
                             parse_retry_after(res)};
             if (res.keep_alive()) release(std::move(*conn));

@@ -51,6 +51,7 @@ net::awaitable<result<void>> client::async_watch(
     auto reset = [&] { cancel.conn_.reset(); };
     auto connected = co_await conn->connect(cfg_, cfg_.request_timeout);
     if (!connected) {
+        if (!cancel.cancelled()) count_request("GET", 0);
         reset();
         co_return cancel.cancelled() ? result<void>{} : connected;
     }
@@ -73,8 +74,12 @@ net::awaitable<result<void>> client::async_watch(
         return to_error(api_error{0, e == beast::error::timeout ? "Timeout" : "ConnectionError",
                                   "watch " + target + ": " + e.message(), 0});
     };
-    if (ec) co_return fail(ec);
+    if (ec) {
+        count_request("GET", 0);
+        co_return fail(ec);
+    }
     int status = static_cast<int>(parser.get().result_int());
+    count_request("GET", status);
     std::array<char, 16384> buf;
     std::string error_body;
     line_splitter lines(max_line);

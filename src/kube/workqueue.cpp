@@ -4,15 +4,69 @@
 
 namespace op::kube {
 
-workqueue::workqueue(util::clock& clk, std::unique_ptr<rate_limiter> limiter)
+struct workqueue::instruments {
+    metrics::gauge& depth;
+    metrics::counter& adds;
+    metrics::counter& retries;
+    metrics::histogram& queue_duration;
+    metrics::histogram& work_duration;
+    metrics::gauge& unfinished;
+    metrics::gauge& longest;
+    metrics::collector_handle collector{};
+};
+
+namespace {
+double seconds(std::chrono::steady_clock::duration d) { return std::chrono::duration<double>(d).count(); }
+}  // namespace
+
+workqueue::workqueue(util::clock& clk, std::unique_ptr<rate_limiter> limiter, queue_metrics m)
     : clock_(&clk), limiter_(std::move(limiter)) {
     if (!limiter_) limiter_ = std::make_unique<default_controller_limiter>(clk);
+    if (m.registry == nullptr) return;
+    auto& r = *m.registry;
+    metrics::labels const l{{"name", m.name}, {"controller", m.name}};
+    auto const buckets = metrics::exponential_buckets(1e-8, 10, 12);  // 10 ns .. 1000 s, as client-go
+    metrics_.reset(new instruments{
+        r.get_gauge("workqueue_depth", "Current depth of workqueue", l),
+        r.get_counter("workqueue_adds_total", "Total number of adds handled by workqueue", l),
+        r.get_counter("workqueue_retries_total", "Total number of retries handled by workqueue", l),
+        r.get_histogram("workqueue_queue_duration_seconds",
+                        "How long in seconds an item stays in workqueue before being requested", l, buckets),
+        r.get_histogram("workqueue_work_duration_seconds",
+                        "How long in seconds processing an item from workqueue takes.", l, buckets),
+        r.get_gauge("workqueue_unfinished_work_seconds",
+                    "How many seconds of work has been done that is in progress and hasn't been observed "
+                    "by work_duration. Large values indicate stuck threads.", l),
+        r.get_gauge("workqueue_longest_running_processor_seconds",
+                    "How many seconds has the longest running processor for workqueue been running.", l)});
+    metrics_->collector = r.add_collector([this] { collect(); });
+}
+
+workqueue::~workqueue() { metrics_.reset(); }
+
+void workqueue::collect() const {
+    std::lock_guard lock(mutex_);
+    auto now = clock_->now();
+    double total = 0;
+    double longest = 0;
+    for (auto const& [_, at] : started_at_) {
+        double s = seconds(now - at);
+        total += s;
+        longest = std::max(longest, s);
+    }
+    metrics_->unfinished.set(total);
+    metrics_->longest.set(longest);
 }
 
 void workqueue::add_locked(std::string const& key) {
     if (shutting_down_) return;
     if (dirty_.contains(key)) return;
     dirty_.insert(key);
+    if (metrics_) {  // client-go counts an add when the key becomes dirty, even while it is processed
+        metrics_->adds.inc();
+        metrics_->depth.add(1);
+        queued_at_.emplace(key, clock_->now());
+    }
     if (processing_.contains(key)) return;  // done() will queue it again
     queue_.push_back(key);
     cv_.notify_one();
@@ -38,7 +92,10 @@ void workqueue::add_after(std::string const& key, duration delay) {
     cv_.notify_all();  // a getter may need to wait less
 }
 
-void workqueue::add_rate_limited(std::string const& key) { add_after(key, limiter_->when(key)); }
+void workqueue::add_rate_limited(std::string const& key) {
+    if (metrics_) metrics_->retries.inc();
+    add_after(key, limiter_->when(key));
+}
 
 void workqueue::forget(std::string const& key) { limiter_->forget(key); }
 
@@ -62,6 +119,15 @@ std::optional<std::string> workqueue::pop_locked() {
     queue_.pop_front();
     processing_.insert(key);
     dirty_.erase(key);
+    if (metrics_) {
+        auto now = clock_->now();
+        metrics_->depth.add(-1);
+        if (auto it = queued_at_.find(key); it != queued_at_.end()) {
+            metrics_->queue_duration.observe(seconds(now - it->second));
+            queued_at_.erase(it);
+        }
+        started_at_[key] = now;
+    }
     return key;
 }
 
@@ -92,6 +158,12 @@ std::optional<std::string> workqueue::get() {
 void workqueue::done(std::string const& key) {
     std::lock_guard lock(mutex_);
     processing_.erase(key);
+    if (metrics_) {
+        if (auto it = started_at_.find(key); it != started_at_.end()) {
+            metrics_->work_duration.observe(seconds(clock_->now() - it->second));
+            started_at_.erase(it);
+        }
+    }
     if (dirty_.contains(key)) {
         queue_.push_back(key);
         cv_.notify_one();

@@ -277,6 +277,7 @@ result<requeue> stack_reconciler::stalled(pass& p, std::string reason, std::stri
     bool const known = old && old->status == "True" && old->message == message;
     log::write(known ? log::level::debug : log::level::warn, "stack stalled",
                {{"stack", p.key.str()}, {"reason", reason}, {"message", message}});
+    if (options_.on_stalled) options_.on_stalled(reason);
     return finish(p, stall{std::move(reason), std::move(message)}, next);
 }
 

@@ -15,13 +15,6 @@ kube::recorder_options recorder_options(std::string instance) {
     return ro;
 }
 
-
-// "ok", or the error's category name ("conflict", "terminal", ...).
-template <class R>
-std::string result_label(R const& r) {
-    return r ? std::string("ok") : std::string(to_string(r.error().code));
-}
-
 }  // namespace
 
 mapping::mapping_options mapping_options_from(run_options const& o) {
@@ -32,7 +25,7 @@ mapping::mapping_options mapping_options_from(run_options const& o) {
     return m;
 }
 
-metered_writer::metered_writer(reconcile::writer& inner, webhook::registry& metrics)
+metered_writer::metered_writer(reconcile::writer& inner, metrics::registry& metrics)
     : inner_(inner), metrics_(metrics) {}
 
 template <class R>
@@ -66,8 +59,9 @@ result<void> metered_writer::update_status(kube::object const& stack, api::stack
 }
 
 controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
-                       webhook::registry& metrics, write_fence const& fence)
+                       metrics::registry& metrics, write_fence const& fence)
     : opts_(o),
+      queue_(util::system_clock(), nullptr, kube::queue_metrics{&metrics, reconcile_controller_name}),
       handlers_(queue_),
       client_writer_(c),
       writer_(client_writer_, metrics),
@@ -102,21 +96,13 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
     ro.impersonation = o.impersonation == "none" ? reconcile::impersonation_mode::none
                                                  : reconcile::impersonation_mode::owner;
     ro.forbidden_retry = o.forbidden_retry;
+    ro.on_stalled = [&metrics](std::string_view reason) { count_reconcile_error(metrics, reason); };
     reconciler_ = std::make_unique<reconcile::stack_reconciler>(
         *cache_, fenced_writer_, fenced_events_, owners_, reconcile::make_mapper(mapping_options_from(o)), util::system_clock(), ro);
-    auto& duration = metrics.get_histogram("compose_operator_reconcile_duration_seconds",
-                                           "Time of one reconcile pass of a Stack");
     pool_ = std::make_unique<reconcile::worker_pool>(
-        queue_, [this, &metrics, &duration](kube::object_key const& key, std::stop_token st) {
-            auto t0 = std::chrono::steady_clock::now();
-            auto r = reconciler_->reconcile(key, st);
-            duration.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-            metrics
-                .get_counter("compose_operator_reconcile_total", "Reconcile passes by result",
-                             {{"result", result_label(r)}})
-                .inc();
-            return r;
-        });
+        queue_, metered_reconcile(
+                    [this](kube::object_key const& key, std::stop_token st) { return reconciler_->reconcile(key, st); },
+                    metrics, o.workers));
 }
 
 controller::~controller() { stop(); }

@@ -2,6 +2,7 @@
 // The leader's half of the operator: informers for Stacks and their children, the work queue,
 // the reconciler and its workers. start() returns once the caches synced and workers run.
 #include "fence.hpp"
+#include "reconcile_metrics.hpp"
 #include "op/kube/client.hpp"
 #include "op/kube/events.hpp"
 #include "op/kube/informer.hpp"
@@ -12,7 +13,7 @@
 #include "op/reconcile/worker.hpp"
 #include "op/runtime/operator.hpp"
 #include "op/webhook/identity.hpp"
-#include "op/webhook/metrics.hpp"
+#include "op/metrics/registry.hpp"
 
 #include <atomic>
 #include <map>
@@ -27,7 +28,7 @@ namespace op::runtime {
 // shows which replica writes.
 class metered_writer final : public reconcile::writer {
 public:
-    metered_writer(reconcile::writer& inner, webhook::registry& metrics);
+    metered_writer(reconcile::writer& inner, metrics::registry& metrics);
     [[nodiscard]] result<kube::object> apply(reconcile::child_kind kind, kube::object_key const& key,
                                              std::string body,
                                              std::optional<reconcile::identity> const& as) override;
@@ -40,15 +41,17 @@ private:
     template <class R>
     R const& count(std::string_view verb, R const& r);
     reconcile::writer& inner_;
-    webhook::registry& metrics_;
+    metrics::registry& metrics_;
 };
 
 class controller {
 public:
-    // `metrics` receives compose_operator_reconcile_* and compose_operator_writes_total. Once
-    // `fence` is engaged (leadership lost) no write or Event leaves this controller.
+    // `metrics` receives controller-runtime's controller_runtime_reconcile_* and workqueue_*
+    // families (controller "stack"), compose_operator_reconcile_errors_total{reason} and the
+    // documented compose_operator_reconcile_* and compose_operator_writes_total. Once `fence` is
+    // engaged (leadership lost) no write or Event leaves this controller.
     controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
-               webhook::registry& metrics, write_fence const& fence);
+               metrics::registry& metrics, write_fence const& fence);
     ~controller();
     controller(controller const&) = delete;
     controller& operator=(controller const&) = delete;

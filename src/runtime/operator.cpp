@@ -2,13 +2,15 @@
 
 #include "cert_renewal.hpp"
 #include "controller.hpp"
+#include "build_info.hpp"
 #include "lookups.hpp"
 #include "op/kube/config.hpp"
 #include "op/kube/io_runner.hpp"
 #include "op/kube/leader_election.hpp"
 #include "op/util/log.hpp"
 #include "op/version.hpp"
-#include "op/webhook/metrics.hpp"
+#include "op/metrics/process.hpp"
+#include "op/metrics/registry.hpp"
 #include "op/webhook/probes.hpp"
 #include "parts.hpp"
 
@@ -97,11 +99,15 @@ int run(run_options const& o) {
     if (!lookup_client) return fail("cannot build the Kubernetes client", lookup_client.error());
     collision_caches lookups(**lookup_client, o.watch_namespace);
 
-    webhook::registry metrics;
+    metrics::registry metrics;
+    auto process_metrics = metrics::register_process_collector(metrics);
+    register_build_info(metrics);
+    c.instrument(metrics);
+    (*lookup_client)->instrument(metrics);
     std::atomic<bool> webhook_up{false};
     std::atomic<bool> leading{false};
     std::atomic<bool> ready_controller{false};
-    auto& leader_gauge = metrics.get_gauge("compose_operator_leader", "1 while this replica runs the reconciler");
+    leader_gauges leader_gauge(metrics);
     webhook::probe_options po;
     po.address = o.probe_address;
     po.port = static_cast<std::uint16_t>(o.probe_port);
@@ -179,12 +185,12 @@ int run(run_options const& o) {
         cb.on_started_leading = [&](std::stop_token) {
             log::info("became leader", {{"identity", instance}});
             leading = true;
-            leader_gauge.set(1);
+            leader_gauge.set(true);
             starter = std::jthread([&] { start_controller(); });
         };
         cb.on_stopped_leading = [&] {
             fence.engage();  // first: workers may be mid-reconcile
-            leader_gauge.set(0);
+            leader_gauge.set(false);
             if (leading.exchange(false)) {
                 log::warn("leadership lost; stopping so a restart campaigns again", {{"identity", instance}});
                 exit_code = exit_code.load() == 0 ? 1 : exit_code.load();
@@ -200,7 +206,7 @@ int run(run_options const& o) {
         election = std::jthread([&](std::stop_token st) { elector->run(st); });
     } else {
         leading = true;
-        leader_gauge.set(1);
+        leader_gauge.set(true);
         if (!start_controller()) {
             // request_stop() was sent; fall through to the orderly stop below.
         }

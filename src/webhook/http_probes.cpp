@@ -41,7 +41,7 @@ http_reply text(unsigned status, std::string body) {
 
 struct probe_server::impl {
     probe_options opts;
-    registry& metrics;
+    metrics::registry& metrics;
     std::function<bool()> ready;
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
@@ -98,7 +98,7 @@ struct probe_server::impl {
     }
 };
 
-probe_server::probe_server(probe_options opts, registry& metrics, std::function<bool()> ready)
+probe_server::probe_server(probe_options opts, metrics::registry& metrics, std::function<bool()> ready)
     : impl_(std::make_unique<impl>(std::move(opts), metrics, std::move(ready))) {}
 
 probe_server::~probe_server() { stop(); }

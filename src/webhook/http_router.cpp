@@ -13,15 +13,15 @@ std::string_view target_path(std::string_view target) {
     return q == std::string_view::npos ? target : target.substr(0, q);
 }
 
-router::router(handlers h, registry& metrics, json::limits lim) : metrics_(&metrics), limits_(lim) {
+router::router(handlers h, metrics::registry& metrics, json::limits lim) : metrics_(&metrics), limits_(lim) {
     auto add = [this](std::string path, std::function<http_reply(std::string_view)> fn) {
         route r{path, std::move(fn), nullptr, nullptr};
-        r.errors = &metrics_->get_counter("webhook_request_errors_total",
-                                          "Webhook requests answered with an error.",
-                                          {{"endpoint", path}});
-        r.latency = &metrics_->get_histogram("webhook_request_duration_seconds",
-                                             "Time to decode, handle and encode a webhook request.",
-                                             {{"endpoint", path}});
+        r.errors = &metrics_->get_counter("compose_operator_webhook_request_errors_total",
+                                          "Webhook requests answered with an error (errored review or HTTP error).",
+                                          {{"webhook", path}});
+        r.in_flight = &metrics_->get_gauge("controller_runtime_webhook_requests_in_flight",
+                                           "Current number of admission requests being served.",
+                                           {{"webhook", path}});
         routes_.push_back(std::move(r));
     };
     if (h.convert) {
@@ -42,10 +42,16 @@ router::router(handlers h, registry& metrics, json::limits lim) : metrics_(&metr
     for (auto& [path, fn] : h.extra) add(path, std::move(fn));
 }
 
-void router::record(std::string_view endpoint, unsigned status) const {
-    metrics_->get_counter("webhook_requests_total", "Webhook requests by endpoint and HTTP code.",
-                          {{"endpoint", std::string(endpoint)}, {"code", std::to_string(status)}})
+void router::record(std::string_view endpoint, unsigned status, double seconds) const {
+    metrics::labels const lbls{{"webhook", std::string(endpoint)}, {"code", std::to_string(status)}};
+    metrics_->get_counter("controller_runtime_webhook_requests_total",
+                          "Total number of admission requests by HTTP status code.", lbls)
         .inc();
+    if (seconds >= 0) {
+        metrics_->get_histogram("controller_runtime_webhook_latency_seconds",
+                                "Histogram of the latency of processing admission requests", lbls)
+            .observe(seconds);
+    }
 }
 
 http_reply router::handle(std::string_view method, std::string_view target,
@@ -56,15 +62,16 @@ http_reply router::handle(std::string_view method, std::string_view target,
         if (r.path == path) found = &r;
     }
     if (!found) {
-        record("unknown", 404);
+        record("unknown", 404, -1);
         return http_reply{404, status_body(404, "no webhook at this path"), "application/json", true};
     }
     if (method != "POST") {
-        record(found->path, 405);
+        record(found->path, 405, -1);
         found->errors->inc();
         return http_reply{405, status_body(405, "use POST"), "application/json", true};
     }
     auto start = std::chrono::steady_clock::now();
+    found->in_flight->add(1);
     http_reply reply;
     try {
         reply = found->serve(body);
@@ -73,8 +80,8 @@ http_reply router::handle(std::string_view method, std::string_view target,
         reply = http_reply{500, status_body(500, "internal error"), "application/json", true};
     }
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    found->latency->observe(took.count());
-    record(found->path, reply.status);
+    found->in_flight->add(-1);
+    record(found->path, reply.status, took.count());
     if (reply.error) found->errors->inc();
     return reply;
 }

@@ -48,7 +48,7 @@ protected:
 
 struct server::impl {
     server_options opts;
-    registry& metrics;
+    metrics::registry& metrics;
     router routes;
     net::io_context ioc;
     net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
@@ -64,31 +64,31 @@ struct server::impl {
     // posts its answer to.
     net::thread_pool pool{static_cast<std::size_t>(std::max(1, opts.handler_threads))};
     std::atomic<std::size_t> pooled_in_flight{0};
-    gauge& open_gauge;
-    counter& pool_rejected;
-    counter& pool_deadline;
-    counter& rejected;
-    counter& evicted;
-    counter& handshake_failures;
-    counter& cert_reloads;
+    metrics::gauge& open_gauge;
+    metrics::counter& pool_rejected;
+    metrics::counter& pool_deadline;
+    metrics::counter& rejected;
+    metrics::counter& evicted;
+    metrics::counter& handshake_failures;
+    metrics::counter& cert_reloads;
 
-    impl(server_options o, handlers h, registry& m)
+    impl(server_options o, handlers h, metrics::registry& m)
         : opts(std::move(o)),
           metrics(m),
           routes(std::move(h), m, json::limits{opts.body_limit, opts.json_max_depth}),
           tls(opts.cert_dir / opts.cert_name, opts.cert_dir / opts.key_name),
-          open_gauge(m.get_gauge("webhook_connections_open", "Open webhook connections.")),
-          pool_rejected(m.get_counter("webhook_handler_rejected_total",
+          open_gauge(m.get_gauge("compose_operator_webhook_connections_open", "Open webhook connections.")),
+          pool_rejected(m.get_counter("compose_operator_webhook_handler_rejected_total",
                                       "Requests answered 503 because handler_queue requests were in flight.")),
-          pool_deadline(m.get_counter("webhook_handler_deadline_exceeded_total",
+          pool_deadline(m.get_counter("compose_operator_webhook_handler_deadline_exceeded_total",
                                       "Requests answered 504 because their handler overran handler_deadline.")),
-          rejected(m.get_counter("webhook_connections_rejected_total",
+          rejected(m.get_counter("compose_operator_webhook_connections_rejected_total",
                                  "Connections refused because the connection limit was reached.")),
-          evicted(m.get_counter("webhook_connections_evicted_total",
+          evicted(m.get_counter("compose_operator_webhook_connections_evicted_total",
                                 "Idle connections closed to make room at the connection limit.")),
-          handshake_failures(m.get_counter("webhook_tls_handshake_failures_total",
+          handshake_failures(m.get_counter("compose_operator_webhook_tls_handshake_failures_total",
                                            "TLS handshakes that failed or timed out.")),
-          cert_reloads(m.get_counter("webhook_certificate_reloads_total",
+          cert_reloads(m.get_counter("compose_operator_webhook_certificate_reloads_total",
                                      "Times a changed serving certificate was loaded.")) {}
 
     detail::session_limits limits() const {
@@ -218,7 +218,7 @@ struct server::impl {
     }
 };
 
-server::server(server_options opts, handlers h, registry& metrics)
+server::server(server_options opts, handlers h, metrics::registry& metrics)
     : impl_(std::make_unique<impl>(std::move(opts), std::move(h), metrics)) {}
 
 server::~server() { stop(std::chrono::milliseconds(0)); }

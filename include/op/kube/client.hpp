@@ -11,6 +11,7 @@
 #include "op/kube/rate_limiter.hpp"
 #include "op/kube/resource.hpp"
 #include "op/kube/watch.hpp"
+#include "op/metrics/registry.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -18,6 +19,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -88,6 +90,9 @@ public:
     client& operator=(client const&) = delete;
 
     [[nodiscard]] net::io_context& io() { return ioc_; }
+    // Counts every HTTP attempt from now on in rest_client_requests_total{code,method,host}, as
+    // client-go does (code "<error>" when no response came). `r` must outlive the client.
+    void instrument(metrics::registry& r) { metrics_.store(&r); }
     [[nodiscard]] config const& cfg() const { return cfg_; }
 
     // The object, or not_found / another API error.
@@ -157,6 +162,8 @@ private:
     net::awaitable<result<http_response>> async_do(http_request req);
     net::awaitable<result<object>> async_object(http_request req);
     net::awaitable<result<std::shared_ptr<detail::connection>>> acquire(bool fresh);
+    // One rest_client_requests_total increment; status 0: no response.
+    void count_request(std::string_view method, int status);
     void release(std::shared_ptr<detail::connection> c);
 
     net::io_context& ioc_;
@@ -166,6 +173,7 @@ private:
     token_bucket limiter_;
     std::mutex pool_mutex_;
     std::vector<std::shared_ptr<detail::connection>> idle_;
+    std::atomic<metrics::registry*> metrics_{nullptr};
 };
 
 }  // namespace op::kube

@@ -7,7 +7,12 @@
 //  - add_after delays an add; add_rate_limited delays it by the limiter;
 //  - shut_down() wakes all getters; shut_down_with_drain() also waits until in-flight keys are
 //    done. Time comes from the injected clock; try_get() never blocks (for tests).
+// With a registry in `queue_metrics` it reports client-go's workqueue_* families (labels name and
+// controller, as controller-runtime sets them): depth, adds_total, retries_total,
+// queue_duration_seconds, work_duration_seconds, unfinished_work_seconds and
+// longest_running_processor_seconds (the last two computed at scrape time).
 #include "op/kube/rate_limiter.hpp"
+#include "op/metrics/registry.hpp"
 #include "op/util/clock.hpp"
 
 #include <condition_variable>
@@ -22,11 +27,19 @@
 
 namespace op::kube {
 
+// Where a workqueue reports; no registry: no metrics.
+struct queue_metrics {
+    metrics::registry* registry = nullptr;
+    std::string name;  // the `name` and `controller` label
+};
+
 class workqueue {
 public:
-    // `limiter` null means default_controller_limiter on `clk`.
+    // `limiter` null means default_controller_limiter on `clk`. `m.registry` must outlive the
+    // queue.
     explicit workqueue(util::clock& clk = util::system_clock(),
-                       std::unique_ptr<rate_limiter> limiter = nullptr);
+                       std::unique_ptr<rate_limiter> limiter = nullptr, queue_metrics m = {});
+    ~workqueue();
     workqueue(workqueue const&) = delete;
     workqueue& operator=(workqueue const&) = delete;
 
@@ -62,7 +75,9 @@ private:
         std::string key;
         bool operator>(delayed const& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
+    struct instruments;
     void add_locked(std::string const& key);
+    void collect() const;
     void promote_due_locked();
     std::optional<std::string> pop_locked();
 
@@ -78,6 +93,9 @@ private:
     std::uint64_t seq_ = 0;
     bool shutting_down_ = false;
     bool drain_ = false;
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> queued_at_;   // with metrics
+    std::unordered_map<std::string, std::chrono::steady_clock::time_point> started_at_;  // with metrics
+    std::unique_ptr<instruments> metrics_;  // last: its collector unregisters before the rest goes
 };
 
 }  // namespace op::kube

@@ -26,6 +26,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace op::reconcile {
@@ -63,6 +64,9 @@ struct reconciler_options {
     // of an owned Deployment/StatefulSet/DaemonSet enqueues its stack (handlers.hpp), so polling
     // is only needed when main runs without children informers.
     std::chrono::nanoseconds not_ready_poll{0};
+    // Called on every pass that ends Stalled, with the condition's reason ("NameConflict",
+    // "Forbidden", ...), so the caller can count failures by reason. May be empty.
+    std::function<void(std::string_view reason)> on_stalled;
 };
 
 class stack_reconciler {

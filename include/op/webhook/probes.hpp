@@ -3,7 +3,7 @@
 // process serves), GET /readyz (200 when the readiness callback says so, else 503) and
 // GET /metrics (the registry in Prometheus text format). It has its own small io_context.
 #include "op/util/error.hpp"
-#include "op/webhook/metrics.hpp"
+#include "op/metrics/registry.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -24,7 +24,7 @@ struct probe_options {
 class probe_server {
 public:
     // `ready` is called on each /readyz; `metrics` must outlive the server.
-    probe_server(probe_options opts, registry& metrics, std::function<bool()> ready);
+    probe_server(probe_options opts, metrics::registry& metrics, std::function<bool()> ready);
     ~probe_server();
     probe_server(probe_server const&) = delete;
     probe_server& operator=(probe_server const&) = delete;

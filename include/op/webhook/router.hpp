@@ -1,8 +1,9 @@
 #pragma once
 // The webhook server's request dispatch, without sockets: method + target + body -> reply. Routes
 // on the path only (the apiserver appends "?timeout=10s"), answers 404 for unknown paths and 405
-// for a method other than POST, and records per-endpoint metrics.
-#include "op/webhook/metrics.hpp"
+// for a method other than POST, and records per-webhook metrics
+// (controller-runtime's controller_runtime_webhook_* names, label `webhook` = the path).
+#include "op/metrics/registry.hpp"
 #include "op/webhook/review.hpp"
 #include "op/webhook/server.hpp"
 
@@ -13,7 +14,7 @@ namespace op::webhook {
 class router {
 public:
     // `metrics` must outlive the router.
-    router(handlers h, registry& metrics, json::limits lim);
+    router(handlers h, metrics::registry& metrics, json::limits lim);
 
     // The reply for one request. `method` is the request method as sent ("POST"). Never throws
     // for handler exceptions (they become errored answers).
@@ -24,12 +25,13 @@ private:
     struct route {
         std::string path;
         std::function<http_reply(std::string_view)> serve;
-        counter* errors = nullptr;
-        histogram* latency = nullptr;
+        metrics::counter* errors = nullptr;
+        metrics::gauge* in_flight = nullptr;
     };
-    void record(std::string_view endpoint, unsigned status) const;
+    // Counts one answer; `seconds` < 0: the request reached no handler (no latency observed).
+    void record(std::string_view endpoint, unsigned status, double seconds) const;
     std::vector<route> routes_;
-    registry* metrics_;
+    metrics::registry* metrics_;
     json::limits limits_;
 };
 

@@ -7,14 +7,14 @@
 //   review.hpp    ConversionReview / AdmissionReview types, decoding, encoding, response helpers.
 //   identity.hpp  owner annotations and their HMAC signature (design.md "Identity").
 //   certs.hpp     self-made CA and serving certificate when none is mounted.
-//   metrics.hpp   Prometheus registry;  probes.hpp  plain-HTTP /healthz, /readyz, /metrics.
+//   probes.hpp    plain-HTTP /healthz, /readyz, /metrics (the op/metrics registry).
 //
 // Transport is kept apart from typed handlers (style rule 8): the server decodes reviews, echoes
 // the uid and catches exceptions; handlers are plain functions that know nothing of HTTP.
 // Sessions follow style rule 7 (a strand each, expires_after on every step, a fresh parser with a
 // body limit per request); stop() follows rule 10 (refuse new sessions, drain, then cancel).
 #include "op/util/error.hpp"
-#include "op/webhook/metrics.hpp"
+#include "op/metrics/registry.hpp"
 #include "op/webhook/review.hpp"
 
 #include <chrono>
@@ -71,7 +71,7 @@ struct handlers {
 class server {
 public:
     // Builds the server; nothing listens until start(). `metrics` must outlive the server.
-    server(server_options opts, handlers h, registry& metrics);
+    server(server_options opts, handlers h, metrics::registry& metrics);
     ~server();  // stops with a zero deadline if still running
     server(server const&) = delete;
     server& operator=(server const&) = delete;

@@ -61,6 +61,25 @@ eventually 60 "database: its volume claim is Bound" \
 ns=${MATRIX_NS[webapp-v1beta1]}
 check "webapp: phase is Available" \
     bash -c "[ \"\$(kubectl -n $ns get stack webapp -o jsonpath='{.status.phase}')\" = Available ]"
+# /metrics carries controller-runtime's, client-go's and the process collector's names (README table).
+positive() { [ "$(metric "$PROBE_PORT" "$1")" != 0 ]; }
+for series in 'controller_runtime_reconcile_total{controller="stack",result="success"}' \
+              'controller_runtime_reconcile_time_seconds_count{controller="stack"}' \
+              'controller_runtime_max_concurrent_reconciles{controller="stack"}' \
+              'workqueue_adds_total{name="stack",controller="stack"}' \
+              'workqueue_work_duration_seconds_count{name="stack",controller="stack"}' \
+              'rest_client_requests_total{code="200",method="GET"' \
+              'rest_client_requests_total{code="200",method="PATCH"' \
+              'controller_runtime_webhook_requests_total{webhook="/convert",code="200"}' \
+              'controller_runtime_webhook_requests_total{webhook="/validate",code="200"}' \
+              'leader_election_master_status{name="compose-operator"}' \
+              'compose_operator_build_info{version=' \
+              'process_resident_memory_bytes' 'process_cpu_seconds_total' 'process_open_fds' \
+              'process_max_fds' 'process_start_time_seconds'; do
+    check "metrics: $series > 0" positive "$series"
+done
+check "metrics: workqueue_depth is exposed" bash -c "curl -sf http://127.0.0.1:$PROBE_PORT/metrics | grep -q '^workqueue_depth{name=\"stack\",controller=\"stack\"} '"
+
 # A quiet operator: once Ready, a resync pass (no change) writes nothing.
 before=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply"')
 sleep 3

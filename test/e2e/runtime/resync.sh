@@ -45,6 +45,8 @@ stalled_on_conflict() { [ "$(reason)" = NameConflict ]; }
 eventually 90 "after taking the Lease the stack is Stalled on a NameConflict" stalled_on_conflict
 msg=$(kubectl -n "$NS" get stack app -o jsonpath='{.status.conditions[?(@.type=="Stalled")].message}')
 check "the message names the Deployment ($msg)" contains "$msg" "Deployment" "web"
+check "compose_operator_reconcile_errors_total counts it by reason" \
+    [ "$(metric "$PROBE_PORT" 'compose_operator_reconcile_errors_total{reason="NameConflict"}')" != 0 ]
 check "the foreign Deployment was left alone" \
     [ "$(kubectl -n "$NS" get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}')" = busybox ]
 

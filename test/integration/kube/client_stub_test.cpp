@@ -62,6 +62,44 @@ TEST_CASE("client: 429 with Retry-After is retried, within max_retries", "[integ
     // Impersonation headers reach the server.
 }
 
+TEST_CASE("client: rest_client_requests_total counts every attempt by code, method and host",
+          "[integration]") {
+    auto srv = std::make_unique<stub::server>([&](auto const& req) {
+        if (req.target().find("missing") != std::string_view::npos)
+            return stub::reply{404, R"({"kind":"Status","reason":"NotFound","code":404})"};
+        return stub::reply{200, cm("a", "1")};
+    });
+    auto const port = srv->port();
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    op::metrics::registry reg;
+    auto c = client::create(ioc, stub_config(port)).value();
+    CHECK(c->get(cms, "ns", "before-instrument"));  // not counted
+    c->instrument(reg);
+    CHECK(c->get(cms, "ns", "a"));
+    CHECK(c->get(cms, "ns", "a"));
+    CHECK_FALSE(c->get(cms, "ns", "missing"));
+    CHECK(c->create(cms, "ns", cm("b", "")));
+    auto host = "127.0.0.1:" + std::to_string(port);
+    auto text = reg.render();
+    CHECK(text.find("# TYPE rest_client_requests_total counter") != std::string::npos);
+    CHECK(text.find("rest_client_requests_total{code=\"200\",method=\"GET\",host=\"" + host + "\"} 2\n") !=
+          std::string::npos);
+    CHECK(text.find("rest_client_requests_total{code=\"404\",method=\"GET\",host=\"" + host + "\"} 1\n") !=
+          std::string::npos);
+    CHECK(text.find("rest_client_requests_total{code=\"200\",method=\"POST\",host=\"" + host + "\"} 1\n") !=
+          std::string::npos);
+    // No answer at all (nothing listens on the port any more): client-go's "<error>" code.
+    srv.reset();
+    auto dead_cfg = stub_config(port);
+    dead_cfg.request_timeout = 2s;
+    auto dead = client::create(ioc, dead_cfg).value();
+    dead->instrument(reg);
+    CHECK_FALSE(dead->get(cms, "ns", "a"));
+    CHECK(reg.render().find("rest_client_requests_total{code=\"<error>\",method=\"GET\",host=\"" + host +
+                            "\"} 1\n") != std::string::npos);
+}
+
 TEST_CASE("client: impersonation headers and connection reuse", "[integration]") {
     std::vector<std::string> groups;
     std::string user, extra;

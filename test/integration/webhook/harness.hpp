@@ -98,7 +98,7 @@ private:
 struct test_server {
     std::filesystem::path dir = temp_cert_dir();
     cert_bundle certs = make_certs();
-    registry metrics;
+    op::metrics::registry metrics;
     std::unique_ptr<server> srv;
 
     explicit test_server(handlers h, server_options opts = small_options()) {

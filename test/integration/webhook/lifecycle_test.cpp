@@ -87,7 +87,7 @@ TEST_CASE("certificate rotation: new connections get the new cert, no request fa
     CHECK(ok > 0);
     // Only the new CA is needed now.
     CHECK(fresh_request(s.srv->port(), {next.ca_cert_pem}) == 200);
-    CHECK(s.metrics.render().find("webhook_certificate_reloads_total 1") != std::string::npos);
+    CHECK(s.metrics.render().find("compose_operator_webhook_certificate_reloads_total 1") != std::string::npos);
 }
 
 TEST_CASE("graceful shutdown drains an in-flight request", "[integration][webhook]") {
@@ -178,13 +178,13 @@ TEST_CASE("1000 idle connections are bounded and valid requests keep being answe
     long const rss_budget_kib = 64 * 1024;
 #endif
     CHECK(rss_kib() - rss_before < rss_budget_kib);
-    CHECK(s.metrics.get_counter("webhook_connections_evicted_total", "").value() >= 800);
+    CHECK(s.metrics.get_counter("compose_operator_webhook_connections_evicted_total", "").value() >= 800);
     CHECK(fresh_request(s.srv->port(), {s.certs.ca_cert_pem}) == 200);
 }
 
 TEST_CASE("probe server: healthz, readyz and metrics", "[integration][webhook]") {
-    registry m;
-    m.get_counter("webhook_requests_total", "Requests.", {{"endpoint", "/convert"}, {"code", "200"}}).inc();
+    op::metrics::registry m;
+    m.get_counter("controller_runtime_webhook_requests_total", "Requests.", {{"webhook", "/convert"}, {"code", "200"}}).inc();
     std::atomic<bool> ready{false};
     probe_options o;
     o.address = "127.0.0.1";
@@ -198,7 +198,7 @@ TEST_CASE("probe server: healthz, readyz and metrics", "[integration][webhook]")
     auto metrics = plain_get(p.port(), "/metrics");
     CHECK(metrics.result_int() == 200);
     CHECK(metrics[http::field::content_type] == "text/plain; version=0.0.4; charset=utf-8");
-    CHECK(metrics.body().find("webhook_requests_total{endpoint=\"/convert\",code=\"200\"} 1") !=
+    CHECK(metrics.body().find("controller_runtime_webhook_requests_total{webhook=\"/convert\",code=\"200\"} 1") !=
           std::string::npos);
     CHECK(plain_get(p.port(), "/nope").result_int() == 404);
     p.stop();

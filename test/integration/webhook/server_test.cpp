@@ -52,7 +52,7 @@ TEST_CASE("convert, mutate and validate over TLS keep-alive", "[integration][web
     CHECK(c.request("/validate", admission_review("v-2", "web")).result_int() == 200);
     CHECK(c.request("/nope", "{}").result_int() == 404);
     CHECK(c.request("/convert", "", http::verb::get).result_int() == 405);
-    CHECK(s.metrics.render().find("webhook_requests_total{endpoint=\"/convert\",code=\"200\"} 5") !=
+    CHECK(s.metrics.render().find("controller_runtime_webhook_requests_total{webhook=\"/convert\",code=\"200\"} 5") !=
           std::string::npos);
 }
 
@@ -120,11 +120,11 @@ TEST_CASE("a TLS handshake of garbage is dropped", "[integration][webhook]") {
     while (!ec && total < 4096) total += sock.read_some(net::buffer(buf), ec);
     CHECK(ec.failed());  // closed after (at most) a TLS alert
     CHECK(still_serving(s));
-    CHECK(s.metrics.render().find("webhook_tls_handshake_failures_total 1") != std::string::npos);
+    CHECK(s.metrics.render().find("compose_operator_webhook_tls_handshake_failures_total 1") != std::string::npos);
 }
 
 TEST_CASE("start fails without certificates", "[integration][webhook]") {
-    registry m;
+    op::metrics::registry m;
     server_options o = test_server::small_options();
     o.cert_dir = temp_cert_dir();
     server srv(o, stub_handlers(), m);
@@ -202,5 +202,5 @@ TEST_CASE("a handler past its deadline gets 504, one past the queue limit 503", 
         if (!served) std::this_thread::sleep_for(20ms);
     }
     CHECK(served);
-    CHECK(s.metrics.render().find("webhook_handler_deadline_exceeded_total 1") != std::string::npos);
+    CHECK(s.metrics.render().find("compose_operator_webhook_handler_deadline_exceeded_total 1") != std::string::npos);
 }

@@ -2,6 +2,8 @@
 
 #include "op_catch.hpp"
 
+#include <memory>
+
 using namespace std::chrono_literals;
 using op::kube::workqueue;
 
@@ -140,4 +142,54 @@ TEST_CASE("workqueue: get blocks until a key is added", "[unit]") {
     });
     CHECK(q.get() == "late");
     t.join();
+}
+
+TEST_CASE("workqueue: client-go's workqueue_* metrics under a fake clock", "[unit]") {
+    op::util::manual_clock clk;
+    op::metrics::registry reg;
+    auto q = std::make_unique<workqueue>(clk, std::make_unique<zero_limiter>(),
+                                         op::kube::queue_metrics{&reg, "stack"});
+    op::metrics::labels const l{{"name", "stack"}, {"controller", "stack"}};
+    auto value = [&](char const* name) { return reg.get_gauge(name, "", l).value(); };
+    auto count = [&](char const* name) { return reg.get_counter(name, "", l).value(); };
+    auto& waited = reg.get_histogram("workqueue_queue_duration_seconds", "", l);
+    auto& worked = reg.get_histogram("workqueue_work_duration_seconds", "", l);
+
+    q->add("a");
+    q->add("a");  // already waiting: not an add
+    q->add("b");
+    CHECK(count("workqueue_adds_total") == 2);
+    CHECK(value("workqueue_depth") == 2);
+
+    clk.advance(3s);
+    REQUIRE(q->try_get() == "a");
+    CHECK(value("workqueue_depth") == 1);
+    CHECK(waited.count() == 1);
+    CHECK(waited.sum() == Approx(3.0));
+
+    q->add("a");  // re-added while processing: counted as an add, waits in depth
+    CHECK(count("workqueue_adds_total") == 3);
+    CHECK(value("workqueue_depth") == 2);
+
+    clk.advance(2s);
+    auto text = reg.render();  // the collector reports the in-flight key
+    CHECK(text.find("workqueue_unfinished_work_seconds{name=\"stack\",controller=\"stack\"} 2\n") !=
+          std::string::npos);
+    CHECK(text.find("workqueue_longest_running_processor_seconds{name=\"stack\",controller=\"stack\"} 2\n") !=
+          std::string::npos);
+    q->done("a");
+    CHECK(worked.count() == 1);
+    CHECK(worked.sum() == Approx(2.0));
+    CHECK(reg.render().find("workqueue_unfinished_work_seconds{name=\"stack\",controller=\"stack\"} 0\n") !=
+          std::string::npos);
+
+    q->add_rate_limited("c");
+    q->add_rate_limited("c");
+    CHECK(count("workqueue_retries_total") == 2);
+    CHECK(text.find("# TYPE workqueue_queue_duration_seconds histogram") != std::string::npos);
+    CHECK(text.find("workqueue_queue_duration_seconds_bucket{name=\"stack\",controller=\"stack\",le=\"1e-08\"}") !=
+          std::string::npos);
+
+    q.reset();  // the collector goes with the queue: a later scrape does not touch it
+    CHECK(reg.render().find("workqueue_depth{") != std::string::npos);
 }

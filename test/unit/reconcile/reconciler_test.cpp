@@ -298,10 +298,14 @@ TEST_CASE("a name taken by an object this stack does not control stalls, naming 
     f.cluster.put(child_kind::service,
                   R"({"apiVersion":"v1","kind":"Service","metadata":{"name":"web",)"
                   R"("namespace":"ns"},"spec":{"clusterIP":"10.0.0.1"}})");
+    std::vector<std::string> stalled;
+    f.options.on_stalled = [&](std::string_view reason) { stalled.emplace_back(reason); };
     CHECK(f.step() == strings{"status ns/app as operator"});
     auto const& s = f.last_status();
     CHECK(cond(s, "Stalled") == "True/NameConflict");
     CHECK(s.message.rfind("Service ns/web already exists", 0) == 0);
+    CHECK(f.step().empty());  // the same stall again: no write, but every pass is reported
+    CHECK(stalled == std::vector<std::string>{"NameConflict", "NameConflict"});
 }
 
 TEST_CASE("children of a deleted stack of the same name are waited for", "[unit]") {

@@ -7,7 +7,7 @@ using namespace op::webhook;
 using op::webhook::test::fixture;
 
 TEST_CASE("the router routes on the path, ignoring the query", "[unit][webhook]") {
-    registry m;
+    op::metrics::registry m;
     handlers h;
     h.validate = [](auto const&) { return allowed(); };
     h.extra["/ping"] = [](std::string_view) { return http_reply{200, "pong", "text/plain"}; };
@@ -20,9 +20,16 @@ TEST_CASE("the router routes on the path, ignoring the query", "[unit][webhook]"
     CHECK(r.handle("GET", "/validate", "").status == 405);
     CHECK(r.handle("POST", "/validate", "{").status == 400);
     auto text = m.render();
-    CHECK(text.find("webhook_requests_total{endpoint=\"/validate\",code=\"200\"} 1") != std::string::npos);
-    CHECK(text.find("webhook_requests_total{endpoint=\"/validate\",code=\"400\"} 1") != std::string::npos);
-    CHECK(text.find("webhook_requests_total{endpoint=\"unknown\",code=\"404\"} 2") != std::string::npos);
-    CHECK(text.find("webhook_request_errors_total{endpoint=\"/validate\"} 2") != std::string::npos);
-    CHECK(text.find("webhook_request_duration_seconds_count{endpoint=\"/validate\"} 2") != std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_requests_total{webhook=\"/validate\",code=\"200\"} 1") != std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_requests_total{webhook=\"/validate\",code=\"400\"} 1") != std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_requests_total{webhook=\"unknown\",code=\"404\"} 2") != std::string::npos);
+    CHECK(text.find("compose_operator_webhook_request_errors_total{webhook=\"/validate\"} 2") != std::string::npos);
+    // Latency by webhook and code, for requests that reached a handler (not the 405).
+    CHECK(text.find("controller_runtime_webhook_latency_seconds_count{webhook=\"/validate\",code=\"200\"} 1") !=
+          std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_latency_seconds_count{webhook=\"/validate\",code=\"400\"} 1") !=
+          std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_latency_seconds_count{webhook=\"/validate\",code=\"405\"}") ==
+          std::string::npos);
+    CHECK(text.find("controller_runtime_webhook_requests_in_flight{webhook=\"/validate\"} 0") != std::string::npos);
 }

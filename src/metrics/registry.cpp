@@ -1,4 +1,4 @@
-#include "op/webhook/metrics.hpp"
+#include "op/metrics/registry.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include <cassert>
 #include <cmath>
 
-namespace op::webhook {
+namespace op::metrics {
 namespace {
 
 enum metric_type { type_counter = 0, type_gauge = 1, type_histogram = 2 };
@@ -29,18 +29,35 @@ std::string render_labels(labels const& l, std::string_view extra_key = {},
     return out;
 }
 
+// Go's strconv.FormatFloat(v, 'g', -1, 64) spelling for the special values; shortest round trip
+// otherwise.
 std::string number(double v) {
     if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
     if (std::isnan(v)) return "NaN";
     return fmt::format("{}", v);
 }
 
+std::string escape_help(std::string_view help) {
+    std::string out;
+    for (char c : help) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
 }  // namespace
+
+void counter::advance_to(double total) noexcept {
+    double cur = value_.load(std::memory_order_relaxed);
+    while (total > cur && !value_.compare_exchange_weak(cur, total, std::memory_order_relaxed)) {
+    }
+}
 
 struct registry::family {
     std::string help;
     int type = type_counter;
-    std::vector<double> bounds;
     // Keyed by labels; each series is one of the three kinds according to `type`.
     std::map<labels, std::unique_ptr<counter>> counters;
     std::map<labels, std::unique_ptr<gauge>> gauges;
@@ -68,6 +85,29 @@ std::vector<double> default_latency_buckets() {
     return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
+std::vector<double> exponential_buckets(double start, double factor, int count) {
+    std::vector<double> out;
+    double v = start;
+    for (int i = 0; i < count; ++i, v *= factor) out.push_back(v);
+    return out;
+}
+
+collector_handle::collector_handle(collector_handle&& o) noexcept
+    : registry_(std::exchange(o.registry_, nullptr)), id_(o.id_) {}
+
+collector_handle& collector_handle::operator=(collector_handle&& o) noexcept {
+    if (this != &o) {
+        if (registry_ != nullptr) registry_->remove_collector(id_);
+        registry_ = std::exchange(o.registry_, nullptr);
+        id_ = o.id_;
+    }
+    return *this;
+}
+
+collector_handle::~collector_handle() {
+    if (registry_ != nullptr) registry_->remove_collector(id_);
+}
+
 registry::registry() = default;
 registry::~registry() = default;
 
@@ -79,23 +119,26 @@ registry::family& registry::family_for(std::string_view name, std::string_view h
         f->type = type;
         it = families_.emplace(std::string(name), std::move(f)).first;
     }
+    if (it->second->type != type) {
+        assert(false && "one metric name used with two types");
+        auto f = std::make_unique<family>();
+        f->type = type;
+        mismatched_.push_back(std::move(f));
+        return *mismatched_.back();
+    }
     return *it->second;
 }
 
 counter& registry::get_counter(std::string_view name, std::string_view help, labels const& lbls) {
     std::lock_guard lock(mutex_);
-    family& f = family_for(name, help, type_counter);
-    assert(f.type == type_counter);
-    auto& slot = f.counters[lbls];
+    auto& slot = family_for(name, help, type_counter).counters[lbls];
     if (!slot) slot = std::make_unique<counter>();
     return *slot;
 }
 
 gauge& registry::get_gauge(std::string_view name, std::string_view help, labels const& lbls) {
     std::lock_guard lock(mutex_);
-    family& f = family_for(name, help, type_gauge);
-    assert(f.type == type_gauge);
-    auto& slot = f.gauges[lbls];
+    auto& slot = family_for(name, help, type_gauge).gauges[lbls];
     if (!slot) slot = std::make_unique<gauge>();
     return *slot;
 }
@@ -103,27 +146,37 @@ gauge& registry::get_gauge(std::string_view name, std::string_view help, labels 
 histogram& registry::get_histogram(std::string_view name, std::string_view help,
                                    labels const& lbls, std::vector<double> const& bounds) {
     std::lock_guard lock(mutex_);
-    family& f = family_for(name, help, type_histogram);
-    assert(f.type == type_histogram);
-    auto& slot = f.histograms[lbls];
+    auto& slot = family_for(name, help, type_histogram).histograms[lbls];
     if (!slot) slot = std::make_unique<histogram>(bounds);
     return *slot;
 }
 
+collector_handle registry::add_collector(std::function<void()> collect) {
+    std::lock_guard lock(collectors_mutex_);
+    auto id = next_collector_++;
+    collectors_.emplace(id, std::move(collect));
+    return collector_handle(this, id);
+}
+
+void registry::remove_collector(std::uint64_t id) {
+    std::lock_guard lock(collectors_mutex_);
+    collectors_.erase(id);
+}
+
 std::string registry::render() const {
+    {
+        // Held while collecting, so a collector's owner that unregisters waits for it to finish.
+        std::lock_guard lock(collectors_mutex_);
+        for (auto const& [_, collect] : collectors_) collect();
+    }
     std::lock_guard lock(mutex_);
     std::string out;
     static constexpr std::string_view type_names[] = {"counter", "gauge", "histogram"};
     for (auto const& [name, f] : families_) {
-        std::string help;
-        for (char c : f->help) {
-            if (c == '\\') help += "\\\\";
-            else if (c == '\n') help += "\\n";
-            else help += c;
-        }
-        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type_names[f->type]);
+        out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, escape_help(f->help), name,
+                           type_names[f->type]);
         for (auto const& [l, c] : f->counters) {
-            out += fmt::format("{}{} {}\n", name, render_labels(l), c->value());
+            out += fmt::format("{}{} {}\n", name, render_labels(l), number(c->value()));
         }
         for (auto const& [l, g] : f->gauges) {
             out += fmt::format("{}{} {}\n", name, render_labels(l), number(g->value()));
@@ -154,4 +207,4 @@ std::string escape_label_value(std::string_view v) {
     return out;
 }
 
-}  // namespace op::webhook
+}  // namespace op::metrics
