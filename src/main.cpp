@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <string>
 #include <string_view>
 
 int main(int argc, char** argv) {
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
     auto run_stack = op::cli::add_stack_command(app, stack_options);
     op::runtime::run_options run_options;
     auto* run = op::runtime::add_run_command(app, run_options);
+    std::string manifest;
+    auto* manifests = op::runtime::add_manifests_command(app, manifest);
 
     try {
         app.parse(argc, argv);
@@ -37,6 +40,7 @@ int main(int argc, char** argv) {
     if (auto rc = run_stack()) return *rc;
     if (convert->parsed()) return op::cli::run_convert(convert_options);
     if (run->parsed()) return op::runtime::run(run_options);
+    if (manifests->parsed()) return op::runtime::print_manifests(manifest);
     if (app.get_subcommands().empty()) {
         std::fputs(app.help().c_str(), stdout);
         return 0;

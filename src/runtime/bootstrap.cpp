@@ -1,4 +1,5 @@
 #include "op/util/base64.hpp"
+#include "op/webhook/configurations.hpp"
 #include "op/util/json.hpp"
 #include "op/util/log.hpp"
 #include "cert_renewal.hpp"
@@ -76,79 +77,26 @@ result<kube::object> get_or_create_secret(kube::client& c, run_options const& o,
                  fmt::format("creating Secret {}/{}: {}", o.operator_namespace, name, created.error().what()), {}};
 }
 
-std::pair<std::string, std::string> split_service(std::string const& ns_name) {
-    auto slash = ns_name.find('/');
-    if (slash == std::string::npos) return {"compose-operator", ns_name};
-    return {ns_name.substr(0, slash), ns_name.substr(slash + 1)};
-}
-
-rapidjson::Value client_config(run_options const& o, std::string const& path, std::string const& ca_pem,
-                               bool null_other, rapidjson::Document::AllocatorType& a) {
-    rapidjson::Value cc(rapidjson::kObjectType);
+// The endpoint the run flags describe: https://<webhook-host>:<webhook-port> or the Service
+// "namespace/name" (namespace compose-operator when none is given).
+webhook::endpoint endpoint_of(run_options const& o, std::string const& ca_pem, bool null_other) {
+    webhook::endpoint e;
     if (!o.webhook_host.empty()) {
-        cc.AddMember("url", json::string_value(fmt::format("https://{}:{}{}", o.webhook_host, o.webhook_port, path), a), a);
-        if (null_other) cc.AddMember("service", rapidjson::Value(), a);
+        e.url = fmt::format("https://{}:{}", o.webhook_host, o.webhook_port);
+    } else if (auto slash = o.webhook_service.find('/'); slash != std::string::npos) {
+        e.service_namespace = o.webhook_service.substr(0, slash);
+        e.service_name = o.webhook_service.substr(slash + 1);
     } else {
-        auto [ns, name] = split_service(o.webhook_service);
-        rapidjson::Value svc(rapidjson::kObjectType);
-        svc.AddMember("namespace", json::string_value(ns, a), a);
-        svc.AddMember("name", json::string_value(name, a), a);
-        svc.AddMember("path", json::string_value(path, a), a);
-        svc.AddMember("port", 443, a);
-        cc.AddMember("service", svc, a);
-        if (null_other) cc.AddMember("url", rapidjson::Value(), a);
+        e.service_name = o.webhook_service;
     }
-    if (!ca_pem.empty()) cc.AddMember("caBundle", json::string_value(base64::encode(ca_pem), a), a);
-    return cc;
+    e.ca_pem = ca_pem;
+    e.null_other = null_other;
+    return e;
 }
 
-// One MutatingWebhookConfiguration or ValidatingWebhookConfiguration (same content as
-// manifests/50-webhooks.yaml, with clientConfig filled in). With `null_other` the clientConfig
-// form not used (url or service) is null, so a strategic merge patch removes it.
-std::string webhook_configuration(run_options const& o, bool mutating, std::string const& ca_pem,
-                                  bool null_other) {
-    rapidjson::Document d(rapidjson::kObjectType);
-    auto& a = d.GetAllocator();
-    d.AddMember("apiVersion", "admissionregistration.k8s.io/v1", a);
-    d.AddMember("kind", rapidjson::StringRef(mutating ? "MutatingWebhookConfiguration" : "ValidatingWebhookConfiguration"), a);
-    rapidjson::Value meta(rapidjson::kObjectType);
-    meta.AddMember("name", "compose-operator", a);
-    rapidjson::Value labels(rapidjson::kObjectType);
-    labels.AddMember("app.kubernetes.io/name", "compose-operator", a);
-    meta.AddMember("labels", labels, a);
-    d.AddMember("metadata", meta, a);
-
-    rapidjson::Value hook(rapidjson::kObjectType);
-    hook.AddMember("name", rapidjson::StringRef(mutating ? "owner.stacks.compose.docker.com" : "validate.stacks.compose.docker.com"), a);
-    rapidjson::Value review_versions(rapidjson::kArrayType);
-    review_versions.PushBack("v1", a);
-    hook.AddMember("admissionReviewVersions", review_versions, a);
-    hook.AddMember("clientConfig", client_config(o, mutating ? "/mutate" : "/validate", ca_pem, null_other, a), a);
-    rapidjson::Value rule(rapidjson::kObjectType);
-    rapidjson::Value ops(rapidjson::kArrayType);
-    ops.PushBack("CREATE", a).PushBack("UPDATE", a);
-    rule.AddMember("operations", ops, a);
-    rapidjson::Value groups(rapidjson::kArrayType);
-    groups.PushBack("compose.docker.com", a);
-    rule.AddMember("apiGroups", groups, a);
-    rapidjson::Value versions(rapidjson::kArrayType);
-    versions.PushBack("v1beta1", a).PushBack("v1beta2", a).PushBack("v1alpha3", a);
-    rule.AddMember("apiVersions", versions, a);
-    rapidjson::Value resources(rapidjson::kArrayType);
-    resources.PushBack("stacks", a);
-    rule.AddMember("resources", resources, a);
-    rapidjson::Value rules(rapidjson::kArrayType);
-    rules.PushBack(rule, a);
-    hook.AddMember("rules", rules, a);
-    hook.AddMember("matchPolicy", "Exact", a);
-    hook.AddMember("failurePolicy", "Fail", a);
-    hook.AddMember("sideEffects", "None", a);
-    hook.AddMember("timeoutSeconds", 5, a);
-    if (mutating) hook.AddMember("reinvocationPolicy", "IfNeeded", a);
-    rapidjson::Value hooks(rapidjson::kArrayType);
-    hooks.PushBack(hook, a);
-    d.AddMember("webhooks", hooks, a);
-    return json::dump(d);
+std::string webhook_configuration(run_options const& o, bool mutating, std::string const& ca_pem, bool null_other) {
+    return webhook::webhook_configuration(mutating ? webhook::admission_kind::mutating : webhook::admission_kind::validating,
+                                          endpoint_of(o, ca_pem, null_other));
 }
 
 // Points the existing configuration at this operator: a strategic merge patch (webhooks merged
@@ -221,21 +169,9 @@ result<void> register_webhooks(kube::client& c, run_options const& o, std::strin
     // The CRD: conversion strategy Webhook pointing here. A merge patch, so the rest of the CRD
     // (schemas, owned by whoever applied crds/) is untouched; the other clientConfig form is nulled.
     {
-        rapidjson::Document d(rapidjson::kObjectType);
-        auto& a = d.GetAllocator();
-        rapidjson::Value webhook(rapidjson::kObjectType);
-        rapidjson::Value versions(rapidjson::kArrayType);
-        versions.PushBack("v1", a);
-        webhook.AddMember("conversionReviewVersions", versions, a);
-        webhook.AddMember("clientConfig", client_config(o, "/convert", ca_pem, true, a), a);
-        rapidjson::Value conversion(rapidjson::kObjectType);
-        conversion.AddMember("strategy", "Webhook", a);
-        conversion.AddMember("webhook", webhook, a);
-        rapidjson::Value spec(rapidjson::kObjectType);
-        spec.AddMember("conversion", conversion, a);
-        d.AddMember("spec", spec, a);
         auto patched = c.patch({"apiextensions.k8s.io", "v1", "customresourcedefinitions", false}, "",
-                               "stacks.compose.docker.com", kube::patch_type::merge, json::dump(d));
+                               "stacks.compose.docker.com", kube::patch_type::merge,
+                               webhook::crd_conversion_patch(endpoint_of(o, ca_pem, true)));
         if (!patched) {
             return error{patched.error().code,
                          fmt::format("pointing the Stack CRD's conversion webhook here: {} (install crds/ first)",

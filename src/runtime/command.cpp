@@ -1,5 +1,8 @@
 #include "op/runtime/operator.hpp"
 
+#include "op/webhook/configurations.hpp"
+
+#include <cstdio>
 #include <cstdlib>
 
 namespace op::runtime {
@@ -77,6 +80,19 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
         ->check(CLI::IsMember({"debug", "info", "warn", "error"}))->capture_default_str();
     cmd->add_option("--log-format", o.log_format, "text or json")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
     return cmd;
+}
+
+CLI::App* add_manifests_command(CLI::App& app, std::string& what) {
+    auto* cmd = app.add_subcommand(
+        "manifests", "Print manifests rendered by the operator itself (webhooks: manifests/50-webhooks.yaml).");
+    cmd->add_option("what", what, "which manifest")->required()->check(CLI::IsMember({"webhooks"}));
+    return cmd;
+}
+
+int print_manifests(std::string const& what) {
+    if (what != "webhooks") return 2;
+    std::fputs(webhook::webhooks_manifest().c_str(), stdout);
+    return 0;
 }
 
 }  // namespace op::runtime

@@ -56,6 +56,12 @@ struct run_options {
 // Registers `run` on `app`, filling `opts` from its flags. Returns the subcommand.
 CLI::App* add_run_command(CLI::App& app, run_options& opts);
 
+// Registers `manifests <what>`, which prints manifests the binary renders itself (today
+// `webhooks`: manifests/50-webhooks.yaml). `what` receives the argument. Returns the subcommand.
+CLI::App* add_manifests_command(CLI::App& app, std::string& what);
+// Prints the manifest `what` names to stdout; returns the exit code.
+[[nodiscard]] int print_manifests(std::string const& what);
+
 // Runs the operator until SIGTERM/SIGINT (or lost leadership). Returns the process exit code;
 // logs one clear line and returns non-zero on bad configuration.
 [[nodiscard]] int run(run_options const& opts);
