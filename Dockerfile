@@ -11,6 +11,8 @@ COPY scripts/setup.sh scripts/setup.sh
 RUN apt-get update && apt-get install -y --no-install-recommends sudo && \
     OP_SETUP_SKIP_GO=1 bash scripts/setup.sh && rm -rf /var/lib/apt/lists/*
 COPY . .
+# The commit compose_operator_build_info reports (the context has no .git; build-image.sh passes it).
+ARG OP_GIT_COMMIT=unknown
 # ccache in a build cache mount: a rebuild after a source change recompiles only what changed.
 # scripts/build-image.sh also mounts the host's ccache (the test command's) at /host-ccache: the
 # build folder and flags are those of the test command's optimised build (paths relative to the
@@ -19,7 +21,8 @@ RUN --mount=type=cache,target=/ccache export CCACHE_DIR=/ccache CCACHE_BASEDIR=/
         CCACHE_SLOPPINESS=pch_defines,time_macros,include_file_mtime,include_file_ctime && \
     if [ -d /host-ccache ] && [ -w /host-ccache ]; then export CCACHE_DIR=/host-ccache CCACHE_MAXSIZE=5G; fi && \
     (ccache -z >/dev/null 2>&1 || true) && \
-    cmake -S . -B /src/build -G Ninja -DOP_RELEASE=ON -DOP_WERROR=ON -DOP_BUILD_TESTS=OFF -DOP_BUILD_BENCH=OFF && \
+    cmake -S . -B /src/build -G Ninja -DOP_RELEASE=ON -DOP_WERROR=ON -DOP_BUILD_TESTS=OFF -DOP_BUILD_BENCH=OFF \
+        "-DOP_GIT_COMMIT=${OP_GIT_COMMIT}" && \
     cmake --build /src/build --target compose-operator && \
     (ccache -s 2>/dev/null | grep -iE 'hits|misses' || true) && \
     strip /src/build/src/compose-operator && \

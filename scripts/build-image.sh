@@ -107,7 +107,9 @@ fi
 HOST_CCACHE=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator/ccache}
 volumes=()
 [ -d "$HOST_CCACHE" ] && volumes=(--volume "$HOST_CCACHE:/host-ccache")
-step "buildah build $NAME" bh build --layers --isolation chroot "${volumes[@]}" -f "$ROOT/Dockerfile" -t "$NAME" "$ROOT" \
+commit=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+step "buildah build $NAME" bh build --layers --isolation chroot "${volumes[@]}" --build-arg "OP_GIT_COMMIT=$commit" \
+    -f "$ROOT/Dockerfile" -t "$NAME" "$ROOT" \
     > "$IMG/build.log" 2>&1 || { log "build failed; last lines of $IMG/build.log:"; tail -30 "$IMG/build.log" >&2; exit 1; }
 
 # ---- 3. run it ----
