@@ -42,7 +42,11 @@ workqueue::workqueue(util::clock& clk, std::unique_ptr<rate_limiter> limiter, qu
     metrics_->collector = r.add_collector([this] { collect(); });
 }
 
-workqueue::~workqueue() { metrics_.reset(); }
+workqueue::~workqueue() {
+    // Unregister first (this waits for a render that is collecting), while metrics_ still points
+    // at the instruments the collector reads.
+    if (metrics_) metrics_->collector = metrics::collector_handle{};
+}
 
 void workqueue::collect() const {
     std::lock_guard lock(mutex_);

@@ -71,6 +71,7 @@ private:
 class registry;
 
 // Keeps a collector registered; destroying it unregisters (waiting for a render that runs it).
+// The registry must outlive its handles.
 class collector_handle {
 public:
     collector_handle() = default;
