@@ -8,6 +8,7 @@ PACKAGES=(
     build-essential cmake ninja-build pkg-config git ccache
     libboost1.81-all-dev rapidjson-dev libyaml-cpp-dev libssl-dev libfmt-dev catch2 libcli11-dev
     curl openssl bc jq procps psmisc ca-certificates python3 python3-yaml
+    clang-14 libclang-rt-14-dev  # libFuzzer targets (scripts/fuzz.sh)
 )
 
 missing=()

@@ -302,15 +302,16 @@ result<service> decode_service(context const& c, std::string const& name, node c
     OP_RETURN_IF_ERROR(expect_mapping(c, n, p));  // type check
     for (auto const& [k, v] : n.entries) {
         std::string const vp = key_path(p, k);
-        auto str = [&](std::string& out) -> status {
+        // v named explicitly: clang 14 (the fuzz build) cannot capture a structured binding.
+        auto str = [&, &v = v](std::string& out) -> status {
             OP_TRY(out, as_string(c, v, vp));
             return {};
         };
-        auto list = [&](std::vector<std::string>& out, bool single) -> status {
+        auto list = [&, &v = v](std::vector<std::string>& out, bool single) -> status {
             OP_TRY(out, as_string_list(c, v, vp, single));
             return {};
         };
-        auto flag = [&](bool& out) -> status {
+        auto flag = [&, &v = v](bool& out) -> status {
             OP_TRY(out, as_bool(c, v, vp));
             return {};
         };
