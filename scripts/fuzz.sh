@@ -8,6 +8,7 @@
 #                                         with the corpus kept in .fuzz/corpus/<target>; prints
 #                                         executions and time per target
 #   scripts/fuzz.sh build                 build only
+# OP_FUZZ_NO_BUILD=1 runs the binaries already in build-fuzz/ (e.g. while a build is running).
 #
 # Seeds: the Compose files of ../shared/corpus (or /work/shared/corpus) and test/testdata,
 # gathered per target into .fuzz/seeds/<target> at run time. Every run has -rss_limit_mb and
@@ -33,6 +34,7 @@ export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
 
 build() {
+    [ "${OP_FUZZ_NO_BUILD:-0}" = 1 ] && return 0  # the binaries in build-fuzz/ as they are
     command -v "$CXX_FUZZ" >/dev/null || { echo "[fuzz] $CXX_FUZZ not found (scripts/setup.sh installs clang-14)"; return 1; }
     cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
         -DOP_FUZZ=ON -DOP_BUILD_TESTS=OFF -DOP_BUILD_BENCH=OFF >/dev/null || return 1

@@ -2,7 +2,7 @@
 # The one command that installs what the tests need and runs them all:
 #   1. scripts/setup.sh (Debian packages; idempotent)
 #   2. optimised build in build/ and, unless --no-asan, an ASan+UBSan build in build-asan/
-#   3. unit and integration tests in both builds
+#   3. unit and integration tests in both builds, then a libFuzzer smoke run (scripts/fuzz.sh)
 #   4. the local control plane (scripts/cluster.sh up: built from Go modules once, then cached)
 #   5. e2e tests against it (optimised build)
 # Prints CTest's summary for each stage; exits non-zero on any failure.
@@ -98,6 +98,13 @@ for l in unit integration; do
         TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} run_ctest build-tsan $l
     fi
 done
+
+if want unit; then
+    # libFuzzer smoke: the regression inputs, then every target for a few seconds (clang-14
+    # ASan+UBSan build in build-fuzz/, through the same ccache).
+    stage "fuzz smoke (scripts/fuzz.sh smoke)"
+    OP_JOBS=$JOBS bash scripts/fuzz.sh smoke || status=1
+fi
 
 if want e2e; then
     # The Go test tools the e2e suites use (cached by source hash); built here so a cold build is

@@ -40,6 +40,10 @@ http_reply text(unsigned status, std::string body) {
 }  // namespace
 
 struct probe_server::impl {
+    // A constructor, not aggregate initialisation from parentheses (clang 14, the fuzz build).
+    impl(probe_options o, registry& m, std::function<bool()> r)
+        : opts(std::move(o)), metrics(m), ready(std::move(r)) {}
+
     probe_options opts;
     metrics::registry& metrics;
     std::function<bool()> ready;
