@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# libFuzzer targets of test/fuzz/, built with clang (ASan+UBSan) in build-fuzz/.
+# libFuzzer targets of test/fuzz/, built with clang-14 (ASan+UBSan, -O1, assertions on) in build-fuzz/.
 #
-#   scripts/fuzz.sh smoke                 build; replay test/fuzz/regressions/<target>/ and fuzz
-#                                         every target for OP_FUZZ_SMOKE_SECONDS (3) each
-#                                         (a stage of scripts/test.sh)
-#   scripts/fuzz.sh run [SECONDS] [T...]  build; fuzz each target (all by default) SECONDS (600)
-#                                         with the corpus kept in .fuzz/corpus/<target>; prints
-#                                         executions and time per target
-#   scripts/fuzz.sh build                 build only
-# OP_FUZZ_NO_BUILD=1 runs the binaries already in build-fuzz/ (e.g. while a build is running).
+#   scripts/fuzz.sh build                 build the targets only
+#   scripts/fuzz.sh smoke                 build; every target replays its regressions, then fuzzes
+#                                         its seeds for OP_FUZZ_SMOKE_SECONDS (3) (a stage of
+#                                         scripts/test.sh)
+#   scripts/fuzz.sh run [SECONDS] [T...]  build; fuzz each target (all by default) for SECONDS (600)
+#                                         or OP_FUZZ_RUNS executions, whichever comes first, one
+#                                         target at a time, the corpus kept in .fuzz/corpus/<target>
+#   scripts/fuzz.sh replay TARGET BINARY  run BINARY once over TARGET's seeds and regressions (the
+#                                         fuzz_replay_* unit tests of the g++ builds)
+# OP_FUZZ_NO_BUILD=1 runs the binaries already in build-fuzz/.
 #
-# Seeds: the Compose files of ../shared/corpus (or /work/shared/corpus) and test/testdata,
-# gathered per target into .fuzz/seeds/<target> at run time. Every run has -rss_limit_mb and
-# -malloc_limit_mb (OP_FUZZ_RSS_MB, 512: ASan's own overhead included) and a per-input timeout
-# (-timeout=10); a crash, leak, timeout or out-of-memory input is written to .fuzz/crashes/<target>/ and fails the command. Keep each
-# fixed one as a regression input under test/fuzz/regressions/<target>/.
+# Seeds: test/fuzz/seeds/<target>/, the Compose files of ../shared/corpus (or /work/shared/corpus)
+# and test/testdata, gathered per target into .fuzz/seeds/<target> (OP_FUZZ_OUT moves .fuzz/).
+# Every run has -rss_limit_mb and -malloc_limit_mb (OP_FUZZ_RSS_MB, 2048: ASan's own overhead
+# included) and a per-input timeout (-timeout=10). A crash, leak, timeout or out-of-memory input is
+# written to .fuzz/crashes/<target>/ and fails the command: fix it, and keep the input under
+# test/fuzz/regressions/<target>/.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,18 +28,24 @@ shift || true
 TARGETS=(fuzz_compose_load fuzz_scalars fuzz_watch_event fuzz_kubeconfig fuzz_conversion_review
          fuzz_admission_review fuzz_conversion_roundtrip)
 CXX_FUZZ=${OP_FUZZ_CXX:-clang++-14}
-RSS_MB=${OP_FUZZ_RSS_MB:-512}
+RSS_MB=${OP_FUZZ_RSS_MB:-2048}
 JOBS=${OP_JOBS:-2}
-OUT=$ROOT/.fuzz
+OUT=${OP_FUZZ_OUT:-$ROOT/.fuzz}
 
 export CCACHE_DIR=${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/compose-operator/ccache}
 export CCACHE_BASEDIR="$ROOT" CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}
+# UBSan reports are crashes, except the suppressed ones of third-party headers (ubsan.supp says why).
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}halt_on_error=1:print_stacktrace=1:suppressions=$ROOT/test/fuzz/ubsan.supp"
+[ -x /usr/bin/llvm-symbolizer-14 ] && export ASAN_SYMBOLIZER_PATH=${ASAN_SYMBOLIZER_PATH:-/usr/bin/llvm-symbolizer-14}
 
 build() {
     [ "${OP_FUZZ_NO_BUILD:-0}" = 1 ] && return 0  # the binaries in build-fuzz/ as they are
     command -v "$CXX_FUZZ" >/dev/null || { echo "[fuzz] $CXX_FUZZ not found (scripts/setup.sh installs clang-14)"; return 1; }
+    # -O1 with line tables and assertions on (no NDEBUG): cheaper to compile than -O2, and an
+    # assert the fuzzer reaches is a finding.
     cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER="$CXX_FUZZ" \
+        "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -gline-tables-only" \
         -DOP_FUZZ=ON -DOP_BUILD_TESTS=OFF -DOP_BUILD_BENCH=OFF >/dev/null || return 1
     nice cmake --build build-fuzz -j "$JOBS" --target "${TARGETS[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\] '
     return "${PIPESTATUS[0]}"
@@ -48,72 +57,53 @@ shared_corpus() {
     done
 }
 
-# Seeds for one target in .fuzz/seeds/<target> (rebuilt each run; small).
+# Seeds for one target in $OUT/seeds/<target> (gathered anew each run; small).
 seeds() {
     local t=$1 dir=$OUT/seeds/$1 sc
     sc=$(shared_corpus)
     rm -rf "$dir"; mkdir -p "$dir"
+    [ -d "test/fuzz/seeds/$t" ] && cp test/fuzz/seeds/"$t"/* "$dir/"
     case $t in
         fuzz_compose_load|fuzz_conversion_roundtrip)
             [ -n "$sc" ] && find "$sc" -name '*.y*ml' -exec cp {} "$dir/" \;
             cp test/testdata/compose/*.yaml test/testdata/conversion/*.yaml "$dir/"
-            find test/testdata/mapping -name 'stack.yaml' | while read -r f; do cp "$f" "$dir/$(basename "$(dirname "$f")").yaml"; done
+            cp test/testdata/cli/pack/app/compose.yaml "$dir/pack-app.yaml"
             [ "$t" = fuzz_conversion_roundtrip ] && cp test/testdata/api/*.json "$dir/" ;;
         fuzz_conversion_review) cp test/testdata/webhook/conversion_*.json "$dir/" ;;
         fuzz_admission_review) cp test/testdata/webhook/admission_*.json "$dir/" ;;
-        fuzz_scalars)
-            local i=0
-            for s in 0 1m30s 500ms 1.5h 10us 512M 1gb 1.5GiB 80 8000-8010:8000-8010/udp \
-                     '[::1]:8080:80' 127.0.0.1::53/sctp ./data:/data:ro vol:/v:nocopy \
-                     "echo 'a b' \\\"c\\\"" 250m 1e3 0.5 1Ki 12e-3 100Mi; do
-                printf '%s' "$s" > "$dir/seed$((i++))"
-            done ;;
-        fuzz_watch_event)
-            printf '\x10{"type":"ADDED","object":{"kind":"Stack","metadata":{"name":"a","resourceVersion":"1"}}}\n{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old"}}\n{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"7"}}}\n' > "$dir/events" ;;
-        fuzz_kubeconfig)
-            cat > "$dir/kubeconfig" <<'EOF'
-apiVersion: v1
-kind: Config
-current-context: c
-clusters:
-- name: k
-  cluster: {server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true, tls-server-name: kube}
-contexts:
-- name: c
-  context: {cluster: k, user: u, namespace: ns}
-- name: other
-  context: {cluster: k, user: x}
-users:
-- name: u
-  user: {token: abc, username: a, password: b}
-- name: x
-  user: {exec: {command: ./plugin, apiVersion: client.authentication.k8s.io/v1, args: [a], env: [{name: A, value: b}]}}
-EOF
-            ;;
     esac
+    return 0
+}
+
+regressions() { # TARGET: prints the regression folder when it holds inputs
+    local reg=test/fuzz/regressions/$1
+    [ -d "$reg" ] && [ -n "$(ls -A "$reg")" ] && echo "$reg"
+    return 0
 }
 
 # run_target TARGET SECONDS: replays the regressions, then fuzzes; prints one summary line.
 run_target() {
-    local t=$1 secs=$2 bin=build-fuzz/test/fuzz/$1 corpus=$OUT/corpus/$1 crashes=$OUT/crashes/$1 log
-    mkdir -p "$corpus" "$crashes"
-    log=$OUT/logs/$t.log; mkdir -p "$OUT/logs"
-    local reg=test/fuzz/regressions/$t
-    if [ -d "$reg" ] && [ -n "$(ls -A "$reg" 2>/dev/null)" ]; then
-        if ! "$bin" -rss_limit_mb="$RSS_MB" -timeout=10 "$reg"/* >"$log.replay" 2>&1; then
-            echo "[fuzz] $t: a regression input fails again (see $log.replay)"; tail -30 "$log.replay"; return 1
-        fi
+    local t=$1 secs=$2 bin=build-fuzz/test/fuzz/$1 corpus=$OUT/corpus/$1 crashes=$OUT/crashes/$1
+    local log=$OUT/logs/$1.log reg
+    mkdir -p "$corpus" "$crashes" "$OUT/logs"
+    reg=$(regressions "$t")
+    if [ -n "$reg" ] && ! "$bin" -rss_limit_mb="$RSS_MB" -timeout=10 "$reg"/* >"$log.replay" 2>&1; then
+        echo "[fuzz] $t: a regression input fails again (see $log.replay)"; tail -30 "$log.replay"; return 1
     fi
     seeds "$t"
-    local start=$SECONDS rc
+    local start=$SECONDS rc runs=()
+    [ -n "${OP_FUZZ_RUNS:-}" ] && runs=(-runs="$OP_FUZZ_RUNS")
     nice -n 10 "$bin" -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" -timeout=10 -max_len=65536 \
-        -max_total_time="$secs" -print_final_stats=1 -artifact_prefix="$crashes/" \
+        -max_total_time="$secs" "${runs[@]}" -print_final_stats=1 -artifact_prefix="$crashes/" \
         "$corpus" "$OUT/seeds/$t" >"$log" 2>&1
     rc=$?
-    local execs
+    local execs rate cov
     execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
-    printf '[fuzz] %-28s %10s executions in %4ss, corpus %5s inputs, %s\n' "$t" "${execs:-?}" \
-        $((SECONDS - start)) "$(ls "$corpus" | wc -l)" "$([ $rc -eq 0 ] && echo ok || echo "FAILED (rc $rc, see $log)")"
+    rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
+    cov=$(grep -o ' cov: [0-9]* ft: [0-9]*' "$log" | tail -1)
+    printf '[fuzz] %-26s %10s executions in %5ss (%s/s),%s, corpus %s inputs: %s\n' "$t" "${execs:-?}" \
+        $((SECONDS - start)) "${rate:-?}" "${cov:- cov ?}" "$(ls "$corpus" | wc -l)" \
+        "$([ $rc -eq 0 ] && echo ok || echo "FAILED (rc $rc, see $log)")"
     if [ $rc -ne 0 ]; then
         grep -E 'ERROR:|SUMMARY:|property failed|Test unit written' "$log" | head -10
         return 1
@@ -135,5 +125,10 @@ case $MODE in
         status=0
         for t in "${TARGETS[@]}"; do run_target "$t" "$secs" || status=1; done
         exit $status ;;
-    *) echo "usage: $0 smoke | run [SECONDS] [TARGET...] | build" >&2; exit 2 ;;
+    replay)
+        [ $# -eq 2 ] || { echo "usage: $0 replay TARGET BINARY" >&2; exit 2; }
+        seeds "$1"
+        reg=$(regressions "$1")
+        exec "$2" "$OUT/seeds/$1" ${reg:+"$reg"} ;;
+    *) echo "usage: $0 build | smoke | run [SECONDS] [TARGET...] | replay TARGET BINARY" >&2; exit 2 ;;
 esac

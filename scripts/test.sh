@@ -10,6 +10,7 @@
 # Options: --label unit|integration|e2e|image   run only that label (skips the cluster unless e2e;
 #                                          image: only scripts/build-image.sh)
 #          --no-asan                      skip the sanitizer build
+#          --no-fuzz                      skip the libFuzzer smoke stage (clang-14 build in build-fuzz/)
 #          --tsan                         also a ThreadSanitizer build (build-tsan/) running the unit
 #                                         and integration tests (off by default: another ~25 min cold)
 #          --keep-cluster                 leave the cluster running afterwards
@@ -21,15 +22,17 @@ cd "$ROOT"
 
 LABEL=""
 ASAN=1
+FUZZ=1
 TSAN=0
 KEEP=0
 while [ $# -gt 0 ]; do
     case "$1" in
         --label) LABEL=$2; shift 2 ;;
         --no-asan) ASAN=0; shift ;;
+        --no-fuzz) FUZZ=0; shift ;;
         --tsan) TSAN=1; shift ;;
         --keep-cluster) KEEP=1; shift ;;
-        *) echo "usage: $0 [--label unit|integration|e2e|image] [--no-asan] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--label unit|integration|e2e|image] [--no-asan] [--no-fuzz] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
     esac
 done
 
@@ -99,9 +102,9 @@ for l in unit integration; do
     fi
 done
 
-if want unit; then
-    # libFuzzer smoke: the regression inputs, then every target for a few seconds (clang-14
-    # ASan+UBSan build in build-fuzz/, through the same ccache).
+if [ $FUZZ -eq 1 ] && want unit; then
+    # libFuzzer smoke: every target replays its regressions, then fuzzes its seeds for a few
+    # seconds (clang-14 ASan+UBSan build in build-fuzz/, through the same ccache).
     stage "fuzz smoke (scripts/fuzz.sh smoke)"
     OP_JOBS=$JOBS bash scripts/fuzz.sh smoke || status=1
 fi

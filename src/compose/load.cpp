@@ -171,7 +171,8 @@ public:
                 }
                 node* target = root.find(section);
                 if (target == nullptr || target->is_null()) {
-                    std::erase_if(root.entries, [&](auto const& e) { return e.first == section; });
+                    // `section` captured by name: clang 14 (the fuzz build) cannot capture a binding.
+                    std::erase_if(root.entries, [&s = section](auto const& e) { return e.first == s; });
                     root.entries.emplace_back(section, node::make_mapping());
                     target = root.find(section);
                 }

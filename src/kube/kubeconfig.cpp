@@ -45,9 +45,15 @@ result<std::string> b64(std::string const& s, std::string const& what) {
     return std::move(*out);
 }
 
+// n[key] when n is a mapping, else an undefined node (yaml-cpp's operator[] throws on a scalar,
+// e.g. a list item written as `- name` instead of `- name: x`).
+YAML::Node child(YAML::Node const& n, char const* key) {
+    return n.IsMap() ? n[key] : YAML::Node(YAML::NodeType::Undefined);
+}
+
 std::string str(YAML::Node const& n, char const* key) {
-    auto v = n[key];
-    return v && v.IsScalar() ? v.as<std::string>() : std::string{};
+    auto v = child(n, key);
+    return v && v.IsScalar() ? v.Scalar() : std::string{};
 }
 
 // Adds one file's named lists; the first file to define a name wins.
@@ -67,8 +73,8 @@ result<void> merge_text(merged& m, std::string const& yaml, std::string const& d
         if (!l.IsSequence()) return invalid(std::string(list) + " is not a list", list);
         for (auto const& item : l) {
             std::string name = str(item, "name");
-            if (name.empty() || !item[inner]) continue;
-            into.try_emplace(name, entry{item[inner], dir});
+            if (name.empty() || !child(item, inner)) continue;
+            into.try_emplace(name, entry{child(item, inner), dir});
         }
         return {};
     };
@@ -124,14 +130,18 @@ result<config> build(merged const& m, std::string const& ctx_override, util::clo
     } else if (auto f = str(u, "tokenFile"); !f.empty()) {
         cfg.token = token_source::file(resolve(f, udir), clk);
         OP_RETURN_IF_ERROR(cfg.token->token());  // fail early on a missing file
-    } else if (auto e = u["exec"]; e && e.IsMap()) {
+    } else if (auto e = child(u, "exec"); e && e.IsMap()) {
         exec_config x;
         x.command = str(e, "command");
         if (x.command.find('/') != std::string::npos) x.command = resolve(x.command, udir);
         if (x.command.empty()) return invalid("exec plugin without command", "users.exec");
         if (auto a = str(e, "apiVersion"); !a.empty()) x.api_version = a;
-        if (auto args = e["args"]; args && args.IsSequence())
-            for (auto const& a : args) x.args.push_back(a.as<std::string>());
+        if (auto args = e["args"]; args && args.IsSequence()) {
+            for (auto const& a : args) {
+                if (!a.IsScalar()) return invalid("exec plugin args must be strings", "users.exec.args");
+                x.args.push_back(a.Scalar());
+            }
+        }
         if (auto env = e["env"]; env && env.IsSequence())
             for (auto const& kv : env) x.env.emplace_back(str(kv, "name"), str(kv, "value"));
         cfg.token = token_source::exec(std::move(x), clk);
