@@ -3,6 +3,9 @@
 
 #include "op/compose/scalars.hpp"
 
+#include <set>
+#include <string_view>
+
 namespace op::compose::detail {
 namespace {
 
@@ -97,8 +100,17 @@ result<std::vector<std::string>> decode_extra_hosts(context const& c, node const
 result<std::vector<service_dependency>> decode_depends_on(context const& c, node const& n,
                                                           std::string const& p) {
     std::vector<service_dependency> out;
+    // A service named twice is refused, as the Compose schema does (uniqueItems): the model keys
+    // dependencies by service, so a second entry could neither be applied nor written back.
+    std::set<std::string_view> seen;
     if (n.is_sequence()) {
         OP_TRY(auto names, as_string_list(c, n, p));
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            if (!seen.insert(names[i]).second) {
+                return c.fail(n.items[i], index_path(p, i),
+                              "service " + quoted(names[i]) + " is listed twice");
+            }
+        }
         for (auto& s : names) {
             service_dependency d;
             d.service = std::move(s);
@@ -108,6 +120,9 @@ result<std::vector<service_dependency>> decode_depends_on(context const& c, node
     }
     OP_RETURN_IF_ERROR(expect_mapping(c, n, p));  // type check only
     for (auto const& [k, v] : n.entries) {
+        if (!seen.insert(k).second) {
+            return c.fail(v, key_path(p, k), "service " + quoted(k) + " is listed twice");
+        }
         service_dependency d;
         d.service = k;
         std::string const kp = key_path(p, k);

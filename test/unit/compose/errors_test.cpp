@@ -29,6 +29,10 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
          "services.web.cap_add: expected a list, got string (line 4, column 14)"},
         {"services:\n  web:\n    image: x\n    depends_on: [db]\n",
          "services.web.depends_on: service \"web\" refers to undefined service \"db\" (line 4, column 17)"},
+        // Found by fuzz_compose_load: the second entry was kept, and emit() then wrote a mapping
+        // with a duplicate key that did not load again (test/fuzz/regressions/fuzz_compose_load/).
+        {"services:\n  db: {image: y}\n  web:\n    image: x\n    depends_on: [db, db]\n",
+         "services.web.depends_on[1]: service \"db\" is listed twice (line 5, column 22)"},
         {"services:\n  web:\n    image: x\n    secrets: [pw]\n",
          "services.web.secrets: service \"web\" refers to undefined secret \"pw\" (line 4, column 14)"},
         {"services:\n  web:\n    image: x\n    networks: [n]\n",

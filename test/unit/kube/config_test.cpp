@@ -114,7 +114,7 @@ TEST_CASE("kubeconfig: token, current-context and context override", "[unit]") {
     CHECK_FALSE(load_kubeconfig_text("clusters: [", "/tmp"));
 }
 
-TEST_CASE("kubeconfig: list items and fields of the wrong shape are errors or skipped, never thrown", "[unit]") {
+TEST_CASE("kubeconfig: items of the wrong shape are skipped or an error, never thrown", "[unit]") {
     // Found by fuzz_kubeconfig: yaml-cpp's operator[] on a scalar threw YAML::BadSubscript out of
     // load_kubeconfig_text (test/fuzz/regressions/fuzz_kubeconfig/).
     auto skipped = load_kubeconfig_text(R"(current-context: c
@@ -135,7 +135,8 @@ users:
     CHECK(skipped->host == "127.0.0.1");
     CHECK_FALSE(skipped->token);
     CHECK(skipped->basic_user.empty());
-    auto args = load_kubeconfig_text(two_contexts("    exec: {command: ./p, args: [a, {b: c}], env: [x]}"), "/tmp");
+    auto args = load_kubeconfig_text(
+        two_contexts("    exec: {command: ./p, args: [a, {b: c}], env: [x]}"), "/tmp");
     REQUIRE_FALSE(args);
     CHECK(args.error().message == "exec plugin args must be strings");
     CHECK(args.error().field_path == "users.exec.args");
