@@ -259,7 +259,8 @@ result<std::optional<std::int64_t>> get_int(rapidjson::Value const& obj, std::st
     if (v->IsInt64()) return std::optional<std::int64_t>{v->GetInt64()};
     if (v->IsDouble()) {
         double d = v->GetDouble();
-        if (d == static_cast<double>(static_cast<std::int64_t>(d)) && d > -9.2e18 && d < 9.2e18) {
+        // Range first: converting a double outside int64's range is undefined behaviour.
+        if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
             return std::optional<std::int64_t>{static_cast<std::int64_t>(d)};
         }
     }

@@ -41,7 +41,7 @@ http_reply text(unsigned status, std::string body) {
 
 struct probe_server::impl {
     // A constructor, not aggregate initialisation from parentheses (clang 14, the fuzz build).
-    impl(probe_options o, registry& m, std::function<bool()> r)
+    impl(probe_options o, op::metrics::registry& m, std::function<bool()> r)
         : opts(std::move(o)), metrics(m), ready(std::move(r)) {}
 
     probe_options opts;

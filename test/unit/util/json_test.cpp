@@ -52,6 +52,17 @@ TEST_CASE("typed getters check types and report the field path", "[unit][util]")
 
     CHECK(**op::json::get_int(v, "i", "") == 3);
     CHECK_FALSE(op::json::get_int(v, "f", "").has_value());
+    {
+        // Found by fuzz_watch_event (a Status code of 2e81): the range is checked before the
+        // conversion, which is undefined outside int64 (clang's UBSan reports it; g++'s does not check).
+        auto big = op::json::parse(R"({"whole": 4e3, "huge": 2e81, "low": -2e81})");
+        REQUIRE(big);
+        CHECK(**op::json::get_int(*big, "whole", "") == 4000);
+        auto huge = op::json::get_int(*big, "huge", "status");
+        REQUIRE_FALSE(huge);
+        CHECK(huge.error().what() == "status.huge: expected integer, got number");
+        CHECK_FALSE(op::json::get_int(*big, "low", "").has_value());
+    }
     CHECK(**op::json::get_number(v, "f", "") == 1.5);
     CHECK(**op::json::get_bool(v, "b", "") == true);
     CHECK(*op::json::get_object(v, "o", "") != nullptr);
