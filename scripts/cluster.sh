@@ -9,6 +9,8 @@
 #   scripts/cluster.sh status             what runs, with PIDs and RSS
 #   scripts/cluster.sh env                `export` lines for KUBECONFIG and PATH (eval "$(... env)")
 #   scripts/cluster.sh restart-apiserver  stop and start kube-apiserver (for watch-resilience tests)
+#   scripts/cluster.sh restart-etcd [s]   stop etcd, wait s seconds (default 0), start it again with
+#                                         its data (kube-apiserver stays up and reconnects)
 #
 # Users (static tokens): admin (system:masters), alice and bob (no rights until granted).
 # Kubeconfigs: .cluster/kubeconfig (admin), .cluster/alice.kubeconfig, .cluster/bob.kubeconfig.
@@ -292,11 +294,19 @@ cmd_restart_apiserver() {
     timed "kube-apiserver restart" start_apiserver
 }
 
+cmd_restart_etcd() {
+    BIN=$(cat "$DIR/binpath")
+    stop_proc etcd
+    sleep "${1:-0}"
+    timed "etcd restart" start_etcd
+}
+
 case "${1:-}" in
     up) cmd_up ;;
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
     restart-apiserver) cmd_restart_apiserver ;;
-    *) echo "usage: $0 up|down|status|env|restart-apiserver" >&2; exit 2 ;;
+    restart-etcd) cmd_restart_etcd "${2:-0}" ;;
+    *) echo "usage: $0 up|down|status|env|restart-apiserver|restart-etcd [seconds]" >&2; exit 2 ;;
 esac
