@@ -3,8 +3,9 @@
 #   1. scripts/setup.sh (Debian packages; idempotent)
 #   2. optimised build in build/ and, unless --no-asan, an ASan+UBSan build in build-asan/
 #   3. unit and integration tests in both builds, then a libFuzzer smoke run (scripts/fuzz.sh)
-#   4. the local control plane (scripts/cluster.sh up: built from Go modules once, then cached)
-#   5. e2e tests against it (optimised build)
+#   4. the local control plane (scripts/cluster.sh up: built from Go modules once, then cached),
+#      started --clusters times (default 2) on separate folders and ports
+#   5. e2e tests against them (optimised build), as many suites at once as there are clusters
 # Prints CTest's summary for each stage; exits non-zero on any failure.
 #
 # Options: --label unit|integration|e2e|image   run only that label (skips the cluster unless e2e;
@@ -13,7 +14,8 @@
 #          --no-fuzz                      skip the libFuzzer smoke stage (clang-14 build in build-fuzz/)
 #          --tsan                         also a ThreadSanitizer build (build-tsan/) running the unit
 #                                         and integration tests (off by default: another ~25 min cold)
-#          --keep-cluster                 leave the cluster running afterwards
+#          --keep-cluster                 leave the clusters running afterwards
+#          --clusters N                   e2e on N local clusters at once (default 2; 1 = one at a time)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +27,7 @@ ASAN=1
 FUZZ=1
 TSAN=0
 KEEP=0
+CLUSTERS=${OP_E2E_CLUSTERS:-2}
 while [ $# -gt 0 ]; do
     case "$1" in
         --label) LABEL=$2; shift 2 ;;
@@ -32,7 +35,8 @@ while [ $# -gt 0 ]; do
         --no-fuzz) FUZZ=0; shift ;;
         --tsan) TSAN=1; shift ;;
         --keep-cluster) KEEP=1; shift ;;
-        *) echo "usage: $0 [--label unit|integration|e2e|image] [--no-asan] [--no-fuzz] [--tsan] [--keep-cluster]" >&2; exit 2 ;;
+        --clusters) CLUSTERS=$2; shift 2 ;;
+        *) echo "usage: $0 [--label unit|integration|e2e|image] [--no-asan] [--no-fuzz] [--tsan] [--keep-cluster] [--clusters N]" >&2; exit 2 ;;
     esac
 done
 
@@ -115,16 +119,33 @@ if want e2e; then
     stage "e2e test tools (Go)"
     for t in gitops-check bundle-validate; do bash scripts/build-test-tool.sh "$t" >/dev/null || status=1; done
     bash scripts/build-flux.sh >/dev/null || status=1   # source- and kustomize-controller for e2e_flux
-    stage "local control plane"
-    if bash scripts/cluster.sh up; then
+    # Several local clusters (scripts/shard-env.sh: .cluster, .cluster-1, ...; ports +100 each),
+    # and CTest runs that many suites at once, each on a cluster of its own (resource "cluster",
+    # test/e2e/lib/on-cluster.sh): most suites wait on the control plane rather than compute.
+    stage "local control plane ($CLUSTERS)"
+    up=1
+    for n in $(seq 0 $((CLUSTERS - 1))); do
+        (eval "$(bash scripts/shard-env.sh "$n")" && bash scripts/cluster.sh up) || up=0
+    done
+    if [ $up -eq 1 ]; then
         export OP_KUBECONFIG="$ROOT/.cluster/kubeconfig"
-        stage "e2e tests"
-        run_ctest build e2e 1
-        bash scripts/cluster.sh status || true
-        [ $KEEP -eq 1 ] || bash scripts/cluster.sh down
+        spec=$ROOT/build/e2e-clusters.json
+        ids=$(seq -s, 0 $((CLUSTERS - 1)) | sed 's/\([0-9]*\)/{"id":"\1","slots":1}/g')
+        printf '{"version":{"major":1,"minor":0},"local":[{"cluster":[%s]}]}\n' "$ids" > "$spec"
+        stage "e2e tests (on $CLUSTERS clusters)"
+        (cd build && ctest -L '^e2e$' --output-on-failure --timeout 900 -j "$CLUSTERS" \
+            --resource-spec-file "$spec") || status=1
+        for n in $(seq 0 $((CLUSTERS - 1))); do
+            (eval "$(bash scripts/shard-env.sh "$n")" && bash scripts/cluster.sh status) || true
+        done
     else
-        echo "the local control plane did not come up; see .cluster/logs/"
+        echo "a local control plane did not come up; see .cluster*/logs/"
         status=1
+    fi
+    if [ $KEEP -eq 0 ]; then
+        for n in $(seq 0 $((CLUSTERS - 1))); do
+            (eval "$(bash scripts/shard-env.sh "$n")" && bash scripts/cluster.sh down) || true
+        done
     fi
 fi
 

@@ -142,7 +142,7 @@ void scenario_auth(env& e) {
 
     // A token kubeconfig of its own (alice.kubeconfig) gets alice's rights too.
     op::kube::kubeconfig_options ko;
-    ko.explicit_path = e.source_dir + "/.cluster/alice.kubeconfig";
+    ko.explicit_path = e.cluster_dir + "/alice.kubeconfig";
     auto acfg = op::kube::load_kubeconfig(ko);
     E2E_CHECK(acfg.has_value());
     if (acfg) {
@@ -152,7 +152,7 @@ void scenario_auth(env& e) {
     }
 
     // Client certificate signed by the cluster's client CA: CN=carol authenticates (403, not 401).
-    std::string pki = e.source_dir + "/.cluster/pki";
+    std::string pki = e.cluster_dir + "/pki";
     std::string dir = "/tmp/kube-e2e-cert-" + e.ns;
     std::string cmd = fmt::format(
         "mkdir -p {0} && cd {0} && openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "

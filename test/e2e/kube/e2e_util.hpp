@@ -44,6 +44,7 @@ struct env {
     op::kube::config admin_cfg;
     std::string ns;
     std::string source_dir;
+    std::string cluster_dir;  // OP_CLUSTER_DIR, else <source_dir>/.cluster (scripts/cluster.sh's)
 };
 
 void scenario_informer(env& e);

@@ -1,5 +1,5 @@
 // e2e for op_kube against the real local control plane (scripts/cluster.sh up).
-// Reads the kubeconfig from OP_KUBECONFIG, else ${OP_SOURCE_DIR}/.cluster/kubeconfig; exits 77
+// Reads the kubeconfig from OP_KUBECONFIG, else ${OP_CLUSTER_DIR:-${OP_SOURCE_DIR}/.cluster}/kubeconfig; exits 77
 // (skip) when the cluster cannot be reached. OP_E2E_RESTART_APISERVER=1 adds the scenario that
 // restarts the shared kube-apiserver.
 #include "e2e_util.hpp"
@@ -10,8 +10,10 @@
 
 int main() {
     std::string src = std::getenv("OP_SOURCE_DIR") ? std::getenv("OP_SOURCE_DIR") : OP_SOURCE_DIR;
+    std::string cluster = std::getenv("OP_CLUSTER_DIR") ? std::getenv("OP_CLUSTER_DIR")
+                                                         : src + "/.cluster";
     std::string path = std::getenv("OP_KUBECONFIG") ? std::getenv("OP_KUBECONFIG")
-                                                     : src + "/.cluster/kubeconfig";
+                                                     : cluster + "/kubeconfig";
     if (!std::filesystem::exists(path)) {
         std::fprintf(stderr, "SKIP: no kubeconfig at %s\n", path.c_str());
         return 77;
@@ -38,7 +40,7 @@ int main() {
         std::fprintf(stderr, "SKIP: cluster not reachable: %s\n", r.error().what().c_str());
         return 77;
     }
-    e2e::env e{ioc, **admin, *cfg, fmt::format("kube-e2e-{}", ::getpid()), src};
+    e2e::env e{ioc, **admin, *cfg, fmt::format("kube-e2e-{}", ::getpid()), src, cluster};
     auto made = e.admin.create(e2e::namespaces, "",
                                fmt::format(R"({{"metadata":{{"name":"{}"}}}})", e.ns));
     if (!made) {
