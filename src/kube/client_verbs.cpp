@@ -9,6 +9,13 @@ namespace op::kube {
 
 namespace http = beast::http;
 
+namespace {
+// "/<subresource>" (escaped, so it stays one path segment) or "".
+std::string sub_path(request_options const& o) {
+    return o.subresource.empty() ? std::string() : "/" + detail::query_escape(o.subresource);
+}
+}  // namespace
+
 std::string detail::list_query(list_options const& lo, bool watch) {
     std::string q;
     auto add = [&](std::string_view k, std::string_view v) {
@@ -117,7 +124,8 @@ net::awaitable<result<object>> client::async_patch(resource const& r, std::strin
     char const* ct = t == patch_type::merge       ? "application/merge-patch+json"
                      : t == patch_type::strategic ? "application/strategic-merge-patch+json"
                                                   : "application/json-patch+json";
-    http_request req_{http::verb::patch, r.object_path(ns, name), ct, std::move(body), std::move(opts)};
+    std::string target = r.object_path(ns, name) + sub_path(opts);
+    http_request req_{http::verb::patch, std::move(target), ct, std::move(body), std::move(opts)};
     auto out = co_await async_object(std::move(req_));
     co_return out;
 }
@@ -126,7 +134,7 @@ net::awaitable<result<object>> client::async_apply(resource const& r, std::strin
                                                    std::string name, std::string body,
                                                    apply_options ao, request_options opts) {
     if (ao.field_manager.empty()) co_return invalid("server-side apply needs a field manager");
-    std::string target = r.object_path(ns, name) +
+    std::string target = r.object_path(ns, name) + sub_path(opts) +
                          "?fieldManager=" + detail::query_escape(ao.field_manager) +
                          (ao.force ? "&force=true" : "") + (ao.dry_run ? "&dryRun=All" : "");
     http_request req_{http::verb::patch, std::move(target),

@@ -62,19 +62,67 @@ result<void> client_writer::remove(child_kind kind, kube::object_key const& key,
                           as_options(as));
 }
 
+std::optional<std::string> stale_status_patch(rapidjson::Value const& stored,
+                                              rapidjson::Value const& wanted) {
+    if (!stored.IsObject() || !wanted.IsObject()) return std::nullopt;
+    rapidjson::Document patch(rapidjson::kObjectType);
+    auto& a = patch.GetAllocator();
+    rapidjson::Value status(rapidjson::kObjectType);
+    for (auto const& m : stored.GetObject()) {
+        std::string_view const name(m.name.GetString(), m.name.GetStringLength());
+        auto const* w = json::find(wanted, name);
+        if (w == nullptr) {
+            json::set(status, name, rapidjson::Value(rapidjson::kNullType), a);
+        } else if (name == "services" && m.value.IsObject() && w->IsObject()) {
+            rapidjson::Value services(rapidjson::kObjectType);
+            for (auto const& s : m.value.GetObject()) {
+                std::string_view const svc(s.name.GetString(), s.name.GetStringLength());
+                if (json::find(*w, svc) == nullptr)
+                    json::set(services, svc, rapidjson::Value(rapidjson::kNullType), a);
+            }
+            if (services.MemberCount() > 0) json::set(status, "services", std::move(services), a);
+        }
+    }
+    if (status.MemberCount() == 0) return std::nullopt;
+    json::set(patch, "status", std::move(status), a);
+    return json::dump(patch);
+}
+
 result<void> client_writer::update_status(kube::object const& stack,
                                           api::stack_status const& status,
                                           std::optional<identity> const& as) {
     if (!stack) return internal("update_status without a stack");
-    rapidjson::Document doc;
-    doc.CopyFrom(*stack, doc.GetAllocator());
-    auto& alloc = doc.GetAllocator();
+    auto const key = kube::key_of(*stack);
     auto const r = stack_resource();
+    // Server-side apply of the status alone: no resourceVersion, so a stale cache never costs a
+    // 409; the operator is the only writer of status (force takes over what an older one owned).
+    rapidjson::Document doc(rapidjson::kObjectType);
+    auto& alloc = doc.GetAllocator();
     json::set(doc, "apiVersion", json::string_value(r.api_version(), alloc), alloc);
+    json::set(doc, "kind", json::string_value("Stack", alloc), alloc);
+    rapidjson::Value meta(rapidjson::kObjectType);
+    json::set(meta, "name", json::string_value(key.name, alloc), alloc);
+    json::set(meta, "namespace", json::string_value(key.ns, alloc), alloc);
+    json::set(doc, "metadata", std::move(meta), alloc);
     json::set(doc, "status", api::encode_status(status, alloc), alloc);
-    auto const key = kube::key_of(doc);
-    auto res = client_.update_status(r, key.ns, key.name, json::dump(doc), as_options(as));
+    kube::apply_options ao;
+    ao.field_manager = std::string(mapping::field_manager);
+    ao.force = true;
+    auto opts = as_options(as);
+    opts.subresource = "status";
+    auto res = client_.apply(r, key.ns, key.name, json::dump(doc), ao, opts);
     if (!res) return res.error();
+    // A status written by PUT (an older operator: an Update entry in managedFields) keeps the
+    // fields that entry owns when this apply no longer has them; remove those once.
+    auto const* stored = *res ? json::find(**res, "status") : nullptr;
+    auto const* wanted = json::find(doc, "status");
+    if (stored != nullptr && wanted != nullptr) {
+        if (auto patch = stale_status_patch(*stored, *wanted)) {
+            auto p = client_.patch(r, key.ns, key.name, kube::patch_type::merge, std::move(*patch),
+                                   opts);
+            if (!p) return p.error();
+        }
+    }
     return {};
 }
 

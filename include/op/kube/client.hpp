@@ -38,6 +38,8 @@ class connection;
 struct request_options {
     std::optional<impersonation> as;  // act as this user
     std::chrono::milliseconds timeout{0};  // 0: config.request_timeout
+    // patch and apply only: a subresource of the object ("status"): PATCH <object path>/status.
+    std::string subresource;
 };
 
 struct list_options {

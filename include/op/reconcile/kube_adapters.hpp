@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace op::reconcile {
@@ -40,9 +41,17 @@ private:
     kube::client* live_;
 };
 
+// The JSON merge patch of the status subresource that removes what `stored` (the status as the
+// server returned it) has and `wanted` (the status just applied) lacks: top-level status fields
+// and entries of status.services, left by a writer that used PUT (an older operator). nullopt
+// when there is nothing to remove.
+[[nodiscard]] std::optional<std::string> stale_status_patch(rapidjson::Value const& stored,
+                                                            rapidjson::Value const& wanted);
+
 // Writes through the blocking client facade (worker threads only): server-side apply with field
-// manager compose-operator and force=true, DELETE with propagation Background, PUT to
-// stacks/status. `as` becomes the Impersonate-* headers.
+// manager compose-operator and force=true, DELETE with propagation Background, and server-side
+// apply of stacks/status (no resourceVersion: no 409 from a stale cache). `as` becomes the
+// Impersonate-* headers.
 class client_writer final : public writer {
 public:
     explicit client_writer(kube::client& c) : client_(c) {}

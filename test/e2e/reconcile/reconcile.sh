@@ -13,6 +13,16 @@ kubectl -n "$NS" apply -f "$ROOT/examples/shop-v1beta2.yaml" >/dev/null
 eventually 120 "v1beta1 stack words becomes Ready" ready words
 eventually 120 "v1beta2 stack shop becomes Ready" ready shop
 check "kubectl wait --for=condition=Ready returns" kubectl -n "$NS" wait --for=condition=Ready stack/words stack/shop --timeout=10s
+# Status is written by server-side apply of the status subresource (no resourceVersion, so no 409
+# from a stale cache): the only status manager is compose-operator's Apply entry.
+status_managers() {
+    kubectl -n "$NS" get stack/shop --show-managed-fields -o json | python3 -c '
+import json, sys
+mf = json.load(sys.stdin)["metadata"].get("managedFields", [])
+print(" ".join(sorted("%s/%s" % (m["manager"], m["operation"]) for m in mf if m.get("subresource") == "status")))'
+}
+check "the stack's status has one manager, compose-operator by Apply ($(status_managers))" \
+    [ "$(status_managers)" = compose-operator/Apply ]
 check "words: Deployment words has 3 ready replicas" \
     [ "$(kubectl -n "$NS" get deploy words -o jsonpath='{.status.readyReplicas}')" = 3 ]
 check "words: db with a named volume is a StatefulSet" kubectl -n "$NS" get statefulset db

@@ -125,6 +125,37 @@ TEST_CASE("client: impersonation headers and connection reuse", "[integration]")
     CHECK(srv.targets().size() == 2);
 }
 
+TEST_CASE("client: apply and patch of a subresource go to <object>/<subresource>", "[integration]") {
+    std::vector<std::string> methods, types;
+    stub::server srv([&](auto const& req) {
+        methods.push_back(std::string(req.method_string()));
+        types.push_back(std::string(req[boost::beast::http::field::content_type]));
+        return stub::reply{200, cm("a", "1")};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto c = client::create(ioc, stub_config(srv.port())).value();
+    apply_options ao;
+    ao.field_manager = "compose-operator";
+    ao.force = true;
+    request_options ro;
+    ro.subresource = "status";
+    REQUIRE(c->apply(cms, "ns", "a", cm("a", "1"), ao, ro));
+    REQUIRE(c->patch(cms, "ns", "a", patch_type::merge, R"({"status":{"x":null}})", ro));
+    ro.subresource = "a/../b";  // stays one escaped path segment
+    REQUIRE(c->patch(cms, "ns", "a", patch_type::merge, "{}", ro));
+    REQUIRE(c->apply(cms, "ns", "a", cm("a", "1"), ao));  // no subresource: the object itself
+    auto t = srv.targets();
+    REQUIRE(t.size() == 4);
+    CHECK(t[0] == "/api/v1/namespaces/ns/configmaps/a/status?fieldManager=compose-operator&force=true");
+    CHECK(t[1] == "/api/v1/namespaces/ns/configmaps/a/status");
+    CHECK(t[2].find("/configmaps/a/a%2F..%2Fb") != std::string::npos);
+    CHECK(t[3] == "/api/v1/namespaces/ns/configmaps/a?fieldManager=compose-operator&force=true");
+    CHECK(methods == std::vector<std::string>{"PATCH", "PATCH", "PATCH", "PATCH"});
+    CHECK(types[0] == "application/apply-patch+yaml");
+    CHECK(types[1] == "application/merge-patch+json");
+}
+
 TEST_CASE("client: a header value with CR, LF or NUL is an error, never sent", "[integration]") {
     std::atomic<int> seen{0};
     stub::server srv([&](auto const&) {

@@ -32,3 +32,34 @@ TEST_CASE("store_cache lists labelled children of one namespace", "[unit]") {
     CHECK_FALSE(*none);
     CHECK_FALSE(cache.get_stack({"ns", "app"}));
 }
+
+TEST_CASE("stale_status_patch removes what an older writer left and nothing else", "[unit]") {
+    auto stored = testing::parse(
+        R"({"observedGeneration":3,"phase":"Available","message":"old",)"
+        R"("conditions":[{"type":"Ready","status":"True"}],)"
+        R"("services":{"web":{"ready":1},"gone":{"ready":1}},"ready":"2/2"})");
+    SECTION("fields and services the applied status lacks become nulls") {
+        auto wanted = testing::parse(
+            R"({"observedGeneration":4,"phase":"Available",)"
+            R"("conditions":[{"type":"Ready","status":"True"}],"services":{"web":{"ready":1}},)"
+            R"("ready":"1/1"})");
+        auto p = stale_status_patch(*stored, *wanted);
+        REQUIRE(p);
+        CHECK(*p == R"({"status":{"message":null,"services":{"gone":null}}})");
+    }
+    SECTION("nothing to remove: no patch") {
+        CHECK_FALSE(stale_status_patch(*stored, *stored));
+    }
+    SECTION("services dropped altogether: one null") {
+        auto wanted = testing::parse(
+            R"({"observedGeneration":3,"phase":"Available","message":"old",)"
+            R"("conditions":[],"ready":"0/0"})");
+        auto p = stale_status_patch(*stored, *wanted);
+        REQUIRE(p);
+        CHECK(*p == R"({"status":{"services":null}})");
+    }
+    SECTION("not objects: no patch") {
+        auto n = testing::parse("[]");
+        CHECK_FALSE(stale_status_patch(*n, *stored));
+    }
+}
