@@ -135,7 +135,16 @@ start() {
     # Create the CRD only when absent: the running operator rewrites its conversion clientConfig
     # (a URL here), which a later `kubectl apply` of the placeholder Service form would conflict with.
     kubectl get crd stacks.compose.docker.com >/dev/null 2>&1 || kubectl create -f "$ROOT/crds/stacks.compose.docker.com.yaml" >/dev/null
-    kubectl wait --for=condition=Established crd/stacks.compose.docker.com --timeout=60s >/dev/null
+    # Polled rather than `kubectl wait`: on a just-created CRD status.conditions can still be null,
+    # which kubectl wait reports as an error at once instead of waiting (seen at load 16).
+    local i established=
+    for i in $(seq 1 120); do
+        established=$(kubectl get crd stacks.compose.docker.com \
+            -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null || true)
+        [ "$established" = True ] && break
+        sleep 0.5
+    done
+    [ "$established" = True ] || { log "the Stack CRD is not Established after 60 s"; exit 1; }
     mkdir -p "$DIR/pids" "$DIR/logs" "$DIR/operator"
     install_identity
     sa_kubeconfig
