@@ -174,6 +174,8 @@ TEST_CASE("1000 idle connections are bounded and valid requests keep being answe
     CHECK(peak <= 110);  // the limit plus evictions in flight
 #if defined(__SANITIZE_ADDRESS__)
     long const rss_budget_kib = 256 * 1024;  // ASan's quarantine and redzones
+#elif defined(__SANITIZE_THREAD__)
+    long const rss_budget_kib = 256 * 1024;  // TSan's shadow memory (85 MiB seen)
 #else
     long const rss_budget_kib = 64 * 1024;
 #endif
