@@ -163,7 +163,10 @@ result<kube::object> apply_one(session& s, kube::resource const& r, rapidjson::V
     std::string action = fmt::format("apply {} in namespace {}", what, s.ns);
     auto before = s.client->get(r, s.ns, name);
     if (!before && before.error().code != errc::not_found) return error{before.error().code, explain_error(before.error(), action), {}};
-    kube::apply_options ao{stack_field_manager, true, dry_run};
+    kube::apply_options ao;
+    ao.field_manager = std::string(stack_field_manager);
+    ao.force = true;
+    ao.dry_run = dry_run;
     auto after = s.client->apply(r, s.ns, name, json::dump(obj), ao);
     if (!after) return error{after.error().code, explain_error(after.error(), action), {}};
     std::string verb;

@@ -9,13 +9,6 @@ namespace op::kube {
 
 namespace http = beast::http;
 
-namespace {
-// "/<subresource>" (escaped, so it stays one path segment) or "".
-std::string sub_path(request_options const& o) {
-    return o.subresource.empty() ? std::string() : "/" + detail::query_escape(o.subresource);
-}
-}  // namespace
-
 std::string detail::list_query(list_options const& lo, bool watch) {
     std::string q;
     auto add = [&](std::string_view k, std::string_view v) {
@@ -120,11 +113,13 @@ net::awaitable<result<void>> client::async_remove(resource const& r, std::string
 
 net::awaitable<result<object>> client::async_patch(resource const& r, std::string ns,
                                                    std::string name, patch_type t,
-                                                   std::string body, request_options opts) {
+                                                   std::string body, request_options opts,
+                                                   std::string subresource) {
     char const* ct = t == patch_type::merge       ? "application/merge-patch+json"
                      : t == patch_type::strategic ? "application/strategic-merge-patch+json"
                                                   : "application/json-patch+json";
-    std::string target = r.object_path(ns, name) + sub_path(opts);
+    std::string target = r.object_path(ns, name);
+    if (!subresource.empty()) target += "/" + subresource;
     http_request req_{http::verb::patch, std::move(target), ct, std::move(body), std::move(opts)};
     auto out = co_await async_object(std::move(req_));
     co_return out;
@@ -134,7 +129,8 @@ net::awaitable<result<object>> client::async_apply(resource const& r, std::strin
                                                    std::string name, std::string body,
                                                    apply_options ao, request_options opts) {
     if (ao.field_manager.empty()) co_return invalid("server-side apply needs a field manager");
-    std::string target = r.object_path(ns, name) + sub_path(opts) +
+    std::string target = r.object_path(ns, name) +
+                         (ao.subresource.empty() ? "" : "/" + ao.subresource) +
                          "?fieldManager=" + detail::query_escape(ao.field_manager) +
                          (ao.force ? "&force=true" : "") + (ao.dry_run ? "&dryRun=All" : "");
     http_request req_{http::verb::patch, std::move(target),
@@ -170,9 +166,9 @@ result<void> client::remove(resource const& r, std::string ns, std::string name,
     return run(async_remove(r, std::move(ns), std::move(name), p, std::move(opts)));
 }
 result<object> client::patch(resource const& r, std::string ns, std::string name, patch_type t,
-                             std::string body, request_options opts) {
+                             std::string body, request_options opts, std::string subresource) {
     return run(async_patch(r, std::move(ns), std::move(name), t, std::move(body),
-                           std::move(opts)));
+                           std::move(opts), std::move(subresource)));
 }
 result<object> client::apply(resource const& r, std::string ns, std::string name,
                              std::string body, apply_options ao, request_options opts) {

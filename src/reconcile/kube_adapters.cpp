@@ -108,8 +108,8 @@ result<void> client_writer::update_status(kube::object const& stack,
     kube::apply_options ao;
     ao.field_manager = std::string(mapping::field_manager);
     ao.force = true;
-    auto opts = as_options(as);
-    opts.subresource = "status";
+    ao.subresource = "status";
+    auto const opts = as_options(as);
     auto res = client_.apply(r, key.ns, key.name, json::dump(doc), ao, opts);
     if (!res) return res.error();
     // A status written by PUT (an older operator: an Update entry in managedFields) keeps the
@@ -119,7 +119,7 @@ result<void> client_writer::update_status(kube::object const& stack,
     if (stored != nullptr && wanted != nullptr) {
         if (auto patch = stale_status_patch(*stored, *wanted)) {
             auto p = client_.patch(r, key.ns, key.name, kube::patch_type::merge, std::move(*patch),
-                                   opts);
+                                   opts, "status");
             if (!p) return p.error();
         }
     }

@@ -38,8 +38,6 @@ class connection;
 struct request_options {
     std::optional<impersonation> as;  // act as this user
     std::chrono::milliseconds timeout{0};  // 0: config.request_timeout
-    // patch and apply only: a subresource of the object ("status"): PATCH <object path>/status.
-    std::string subresource;
 };
 
 struct list_options {
@@ -68,6 +66,7 @@ struct apply_options {
     std::string field_manager;  // required
     bool force = false;
     bool dry_run = false;  // dryRun=All: admission runs, nothing is persisted
+    std::string subresource;  // "status": apply to <object>/status (a fixed API name, not input)
 };
 
 // Lets the owner of a watch coroutine end it. cancel() must run on the coroutine's executor.
@@ -118,9 +117,11 @@ public:
     net::awaitable<result<void>> async_remove(resource const& r, std::string ns, std::string name,
                                               propagation p = propagation::unset,
                                               request_options opts = {});
+    // `subresource` non-empty ("status"): PATCH <object>/<subresource>.
     net::awaitable<result<object>> async_patch(resource const& r, std::string ns,
                                                std::string name, patch_type t, std::string body,
-                                               request_options opts = {});
+                                               request_options opts = {},
+                                               std::string subresource = {});
     // Server-side apply of `body` (JSON). conflict when another manager owns a field and !force.
     net::awaitable<result<object>> async_apply(resource const& r, std::string ns,
                                                std::string name, std::string body,
@@ -146,7 +147,8 @@ public:
     result<void> remove(resource const& r, std::string ns, std::string name,
                         propagation p = propagation::unset, request_options opts = {});
     result<object> patch(resource const& r, std::string ns, std::string name, patch_type t,
-                         std::string body, request_options opts = {});
+                         std::string body, request_options opts = {},
+                         std::string subresource = {});
     result<object> apply(resource const& r, std::string ns, std::string name, std::string body,
                          apply_options ao, request_options opts = {});
 
