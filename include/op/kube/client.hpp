@@ -66,7 +66,7 @@ struct apply_options {
     std::string field_manager;  // required
     bool force = false;
     bool dry_run = false;  // dryRun=All: admission runs, nothing is persisted
-    std::string subresource;  // "status": apply to <object>/status (a fixed API name, not input)
+    std::string subresource{};  // "status": apply to <object>/status (a fixed API name, not input)
 };
 
 // Lets the owner of a watch coroutine end it. cancel() must run on the coroutine's executor.
