@@ -51,7 +51,7 @@ YAML
 # deadline stops on purpose (a restart campaigns again, as controller-runtime's managers do), which
 # is not what this test is about; e2e_operator covers a leader that dies.
 operator start --leader-elect --lease-duration 60 --renew-deadline 45 --retry-period 1 \
-    --kube-api-qps 5 --kube-api-burst 5 >/dev/null
+    --kube-api-qps 10 --kube-api-burst 10 >/dev/null
 pid=$(operator pid)
 kubectl apply -f "$gen/stacks.yaml" >/dev/null
 check "the 50 stacks are admitted" bash -c "[ \"\$(kubectl -n $NS get stacks -o name | wc -l)\" = 50 ]"
@@ -80,7 +80,7 @@ check "the etcd outage happened mid-way ($before_etcd of 150 Deployments)" bash 
 
 # ---- 3. convergence ----
 all_ready() { [ "$(kubectl -n "$NS" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" = 50 ]; }
-eventually 300 "after both outages all 50 stacks are Ready" all_ready
+eventually 600 "after both outages all 50 stacks are Ready" all_ready
 check "the operator survived both outages (same process)" bash -c "[ \"$(operator pid 2>/dev/null)\" = $pid ] && kill -0 $pid"
 check "exactly the desired objects of the 50 stacks, no duplicates, no leftovers" \
     bash -c "diff <(kubectl -n $NS get deploy,sts,ds,svc,cm,secret -o name | grep -vx configmap/kube-root-ca.crt | sort) $gen/want"
