@@ -11,42 +11,19 @@ CLUSTER=$ROOT/scripts/cluster.sh
 new_namespace chaos-restart
 gen=$(mktemp -d)
 cleanup() {
-    kubectl -n compose-operator delete lease compose-operator --ignore-not-found >/dev/null 2>&1 || true
+    release_lease
     operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
     kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
     rm -rf "$gen"
 }
 trap cleanup EXIT
 
-for i in $(seq 1 50); do
-    cat > "$gen/s$i.yaml" <<YAML
-services:
-  web$i:
-    image: nginx:1.27
-    ports: ["80"]
-    deploy: {replicas: 2}
-  api$i:
-    image: httpd:2.4
-    ports: ["8080:80"]
-  cache$i:
-    image: redis:7
-YAML
-    convert -f "$gen/s$i.yaml" --name "s$i" --namespace "$NS" 2>/dev/null
-    echo "---"
-done > "$gen/stacks.yaml"
-for i in $(seq 1 50); do convert -f "$gen/s$i.yaml" --name "s$i" -o manifests 2>/dev/null; done | expected_children > "$gen/want"
+make_stacks 50 "$gen" "$NS"
 
 # A stand-in holds the Lease while the 50 stacks are admitted, so reconciling starts when the test
 # releases it, and the outages come mid-way.
 operator stop >/dev/null 2>&1 || true
-kubectl get namespace compose-operator >/dev/null 2>&1 || kubectl create namespace compose-operator >/dev/null
-kubectl -n compose-operator delete lease compose-operator --ignore-not-found >/dev/null
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: compose-operator, namespace: compose-operator}
-spec: {holderIdentity: e2e-stand-in, leaseDurationSeconds: 3600, renewTime: "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)"}
-YAML
+hold_lease
 # The Lease outlasts the outages (renew deadline 45 s): a leader that cannot renew within its
 # deadline stops on purpose (a restart campaigns again, as controller-runtime's managers do), which
 # is not what this test is about; e2e_operator covers a leader that dies.
@@ -55,7 +32,7 @@ operator start --leader-elect --lease-duration 60 --renew-deadline 45 --retry-pe
 pid=$(operator pid)
 kubectl apply -f "$gen/stacks.yaml" >/dev/null
 check "the 50 stacks are admitted" bash -c "[ \"\$(kubectl -n $NS get stacks -o name | wc -l)\" = 50 ]"
-kubectl -n compose-operator delete lease compose-operator >/dev/null
+release_lease
 
 deployments() { kubectl -n "$NS" get deploy -o name 2>/dev/null | wc -l; }
 wait_deployments() { # n timeout

@@ -41,7 +41,7 @@ cleanup() {
         done
         kubectl -n "$NS" delete stacks --all --timeout=60s >/dev/null 2>&1
     fi
-    kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null 2>&1
+    release_lease
     operator stop >/dev/null 2>&1
     [ -n "${PV:-}" ] && kubectl delete pv "$PV" --wait=false >/dev/null 2>&1
     [ -n "${NS:-}" ] && kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1
@@ -59,20 +59,8 @@ eventually 60 "the Flux CRDs are established" \
 
 # Another identity holds the operator's Lease at first, so the webhooks serve (stacks are admitted)
 # but nothing reconciles: a new Stack has no status until the test releases the Lease (part 0).
-LEASE_NS=compose-operator
-hold_lease() {
-    local now; now=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
-    kubectl get namespace "$LEASE_NS" >/dev/null 2>&1 || kubectl create namespace "$LEASE_NS" >/dev/null
-    kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null
-    kubectl -n "$LEASE_NS" create -f - >/dev/null <<YAML
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: compose-operator}
-spec: {holderIdentity: e2e-flux-paused, leaseDurationSeconds: 3600, acquireTime: "$now", renewTime: "$now"}
-YAML
-}
 operator stop >/dev/null 2>&1 || true
-hold_lease
+hold_lease e2e-flux-paused
 operator start --leader-elect >/dev/null
 NS="e2e-flux-$(date +%s)-$RANDOM"
 kubectl create namespace "$NS" >/dev/null
@@ -228,7 +216,7 @@ check "kstatus alone would call it Current (why the health checks are needed)" \
 check "the Kustomization is not Ready on a stack without status ($early of $samples samples were)" [ "$early" -eq 0 ]
 check "... its health check is running (reason $(ks_field app '{.status.conditions[?(@.type=="Ready")].reason}'))" \
     [ "$(ks_field app '{.status.conditions[?(@.type=="Ready")].reason}')" = Progressing ]
-kubectl -n "$LEASE_NS" delete lease compose-operator >/dev/null
+release_lease
 eventually 60 "shop is Reconciling once the operator leads (its claim has no volume yet)" stack_is shop Reconciling
 
 # ---- 1. Ready only when the stack is: sample both while the stack cannot be Ready. ----
@@ -269,9 +257,14 @@ eventually 90 "blog (by restricted, which may not create Services) is Stalled" s
 stalled_msg=$(stack_cond blog Stalled message)
 check "blog's author is restricted" \
     contains "$(annotation "$NS" blog compose.docker.com/owner)" "\"username\":\"system:serviceaccount:$NS:restricted\""
-eventually 120 "the denied Kustomization fails its health check" \
-    bash -c "[ \"\$(kubectl -n $NS get kustomizations.kustomize.toolkit.fluxcd.io denied -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].reason}')\" = HealthCheckFailed ]"
-ks_msg=$(ks_field denied '{.status.conditions[?(@.type=="Ready")].message}')
+# Reason and message are read together: kustomize-controller retries every 10 s and each retry
+# first sets Ready to Unknown "Reconciliation in progress", so two separate reads can straddle one.
+t0=$SECONDS ks_reason= ks_msg=
+until [ "$ks_reason" = HealthCheckFailed ] || [ $((SECONDS - t0)) -ge 120 ]; do
+    sleep 0.5
+    IFS=$'\t' read -r ks_reason ks_msg < <(ks_field denied '{.status.conditions[?(@.type=="Ready")].reason}{"\t"}{.status.conditions[?(@.type=="Ready")].message}{"\n"}') || true
+done
+check "the denied Kustomization fails its health check ($((SECONDS - t0))s)" [ "$ks_reason" = HealthCheckFailed ]
 echo "     denied: $ks_msg"
 echo "     blog:   $stalled_msg"
 check "its message names the stack as Failed (kstatus)" contains "$ks_msg" "Stack/$NS/blog status: 'Failed'"

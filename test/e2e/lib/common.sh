@@ -86,3 +86,43 @@ actual_children() {
 metric() {
     curl -sf "http://127.0.0.1:$1/metrics" | awk -v p="$2" 'index($0, p) == 1 { s += $NF } END { print s + 0 }'
 }
+
+# hold_lease [holder]: another identity holds the operator's Lease, so a --leader-elect replica
+# serves its webhooks (stacks are admitted) but reconciles nothing until release_lease.
+hold_lease() {
+    local now; now=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
+    kubectl get namespace compose-operator >/dev/null 2>&1 || kubectl create namespace compose-operator >/dev/null
+    release_lease
+    kubectl -n compose-operator create -f - >/dev/null <<YAML
+apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: compose-operator}
+spec: {holderIdentity: ${1:-e2e-stand-in}, leaseDurationSeconds: 3600, acquireTime: "$now", renewTime: "$now"}
+YAML
+}
+release_lease() { kubectl -n compose-operator delete lease compose-operator --ignore-not-found >/dev/null 2>&1 || true; }
+
+# make_stacks <n> <dir> <namespace>: n stacks of three services (web with 2 replicas and a node
+# port, api published on 8080, cache) as one `kubectl apply` file <dir>/stacks.yaml, and the
+# children they should have, as expected_children prints them, in <dir>/want.
+make_stacks() {
+    local n=$1 dir=$2 ns=$3 i
+    for i in $(seq 1 "$n"); do
+        cat > "$dir/s$i.yaml" <<YAML
+services:
+  web$i:
+    image: nginx:1.27
+    ports: ["80"]
+    deploy: {replicas: 2}
+  api$i:
+    image: httpd:2.4
+    ports: ["8080:80"]
+  cache$i:
+    image: redis:7
+YAML
+        convert -f "$dir/s$i.yaml" --name "s$i" --namespace "$ns" 2>/dev/null
+        echo "---"
+    done > "$dir/stacks.yaml"
+    for i in $(seq 1 "$n"); do convert -f "$dir/s$i.yaml" --name "s$i" -o manifests 2>/dev/null; done |
+        expected_children > "$dir/want"
+}

@@ -118,35 +118,14 @@ operator restart >/dev/null
 # once some but not all children exist.
 namespace crash
 gen=$(mktemp -d)
-for i in $(seq 1 50); do
-    cat > "$gen/s$i.yaml" <<YAML
-services:
-  web$i:
-    image: nginx:1.27
-    ports: ["80"]
-    deploy: {replicas: 2}
-  api$i:
-    image: httpd:2.4
-    ports: ["8080:80"]
-  cache$i:
-    image: redis:7
-YAML
-    convert -f "$gen/s$i.yaml" --name "s$i" --namespace "$ns" 2>/dev/null
-    echo "---"
-done > "$gen/stacks.yaml"
-for i in $(seq 1 50); do convert -f "$gen/s$i.yaml" --name "s$i" -o manifests 2>/dev/null; done | expected_children > "$gen/want"
-kubectl apply -f - >/dev/null <<YAML
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: compose-operator, namespace: compose-operator}
-spec: {holderIdentity: e2e-stand-in, leaseDurationSeconds: 3600, renewTime: "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)"}
-YAML
+make_stacks 50 "$gen" "$ns"
+hold_lease
 operator restart --leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1 \
     --kube-api-qps 10 --kube-api-burst 10 >/dev/null
 kubectl apply -f "$gen/stacks.yaml" >/dev/null
 check "a follower admits the 50 stacks but creates nothing" \
     bash -c "[ \"\$(kubectl -n $ns get stacks -o name | wc -l)\" = 50 ] && [ -z \"\$(kubectl -n $ns get deploy -o name)\" ]"
-kubectl -n compose-operator delete lease compose-operator >/dev/null
+release_lease
 t0=$SECONDS
 until [ "$(kubectl -n "$ns" get deploy -o name 2>/dev/null | wc -l)" -ge 15 ] || [ $((SECONDS - t0)) -gt 60 ]; do sleep 0.1; done
 operator kill >/dev/null

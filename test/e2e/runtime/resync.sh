@@ -6,23 +6,14 @@
 # exists, and nothing reconciles until the Lease is released. About 30 s.
 source "$(dirname "$0")/../lib/common.sh"
 new_namespace resync
-LEASE_NS=compose-operator
-kubectl get namespace "$LEASE_NS" >/dev/null 2>&1 || kubectl create namespace "$LEASE_NS" >/dev/null
 cleanup() {
-    kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null 2>&1 || true
+    release_lease
     operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
     kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 operator stop >/dev/null
-now=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
-kubectl -n "$LEASE_NS" delete lease compose-operator --ignore-not-found >/dev/null
-kubectl -n "$LEASE_NS" create -f - >/dev/null <<YAML
-apiVersion: coordination.k8s.io/v1
-kind: Lease
-metadata: {name: compose-operator}
-spec: {holderIdentity: e2e-someone-else, leaseDurationSeconds: 3600, acquireTime: "$now", renewTime: "$now"}
-YAML
+hold_lease e2e-someone-else
 operator start --leader-elect --resync-period 4 >/dev/null
 
 cat > /tmp/e2e-resync.$$ <<YAML
@@ -38,7 +29,7 @@ rm -f /tmp/e2e-resync.$$
 kubectl -n "$NS" create deployment web --image=busybox >/dev/null
 check "nothing reconciles while another identity holds the Lease" \
     bash -c "[ -z \"\$(kubectl -n $NS get stack app -o jsonpath='{.status.conditions}')\" ]"
-kubectl -n "$LEASE_NS" delete lease compose-operator >/dev/null
+release_lease
 
 reason() { kubectl -n "$NS" get stack app -o jsonpath='{.status.conditions[?(@.type=="Stalled")].reason}'; }
 stalled_on_conflict() { [ "$(reason)" = NameConflict ]; }
