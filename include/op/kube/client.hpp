@@ -36,6 +36,16 @@ class connection;
 }
 
 struct request_options {
+    // Not an aggregate, on purpose: GCC 12 miscompiles a braced temporary of an aggregate class
+    // (the `= {}` default arguments below) passed by value to a coroutine called in a co_await,
+    // so a std::string member would point at the caller's copy (test/unit/kube/coroutine_args_test).
+    request_options() = default;
+    request_options(request_options const&) = default;
+    request_options(request_options&&) noexcept = default;
+    request_options& operator=(request_options const&) = default;
+    request_options& operator=(request_options&&) noexcept = default;
+    ~request_options() = default;
+
     std::optional<impersonation> as;  // act as this user
     std::chrono::milliseconds timeout{0};  // 0: config.request_timeout
 };
