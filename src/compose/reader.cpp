@@ -2,6 +2,7 @@
 #include "reader.hpp"
 
 #include "decode.hpp"
+#include "op/util/text.hpp"
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/exceptions.h>
@@ -17,6 +18,32 @@
 
 namespace op::compose::detail {
 namespace {
+
+// yaml-cpp decodes the escapes "\N" (U+0085) and "\_" (U+00A0) of double-quoted scalars to the
+// single Latin-1 bytes 0x85 and 0xA0, which are not UTF-8 (and then not JSON). The input was
+// checked to be well-formed, so those escapes are the only source of ill-formed bytes in a
+// scalar: they become their two-byte UTF-8 forms; anything else (none is known) becomes U+FFFD.
+std::string yaml_cpp_escapes(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 4);
+    while (!text.empty()) {
+        std::size_t const bad = op::invalid_utf8_at(text);
+        if (bad == std::string_view::npos) {
+            out.append(text);
+            break;
+        }
+        out.append(text.substr(0, bad));
+        auto const c = static_cast<unsigned char>(text[bad]);
+        if (c == 0x85 || c == 0xA0) {
+            out += '\xC2';
+            out += static_cast<char>(c);
+        } else {
+            out += "\xEF\xBF\xBD";
+        }
+        text.remove_prefix(bad + 1);
+    }
+    return out;
+}
 
 // Thrown from inside the event handler to abort yaml-cpp's parse; never leaves this file.
 struct abort_parse {
@@ -58,7 +85,9 @@ public:
     }
 
     void OnScalar(YAML::Mark const& m, std::string const& tag, YAML::anchor_t anchor,
-                  std::string const& value) override {
+                  std::string const& text) override {
+        std::string const repaired = op::invalid_utf8_at(text) == std::string::npos ? std::string() : yaml_cpp_escapes(text);
+        std::string const& value = repaired.empty() ? text : repaired;
         spend({1, value.size() + kept_tag(tag).size(), 0}, to_mark(m), nullptr, &value);
         node n = node::make_scalar(value, tag == "!" || tag == "tag:yaml.org,2002:str");
         set_tag(n, tag);
@@ -248,32 +277,6 @@ private:
     std::vector<cost> anchor_costs_;
 };
 
-// Byte offset of the first invalid UTF-8 sequence, or npos.
-std::size_t invalid_utf8_at(std::string_view s) {
-    std::size_t i = 0;
-    auto const* p = reinterpret_cast<unsigned char const*>(s.data());
-    while (i < s.size()) {
-        unsigned char const c = p[i];
-        std::size_t n = 0;
-        std::uint32_t cp = 0;
-        if (c < 0x80) { ++i; continue; }
-        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-        else return i;
-        for (std::size_t k = 1; k <= n; ++k) {
-            if (i + k >= s.size() || (p[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return i;
-        }
-        i += n + 1;
-    }
-    return std::string_view::npos;
-}
-
 mark mark_of_offset(std::string_view s, std::size_t off, int file) {
     mark m{1, 1, file};
     for (std::size_t i = 0; i < off && i < s.size(); ++i) {
@@ -347,11 +350,11 @@ result<node> read_yaml(std::string_view text, int file_index, std::string_view f
         return invalid(e.message + position(e.where, file_name), e.field_path);
     } catch (YAML::Exception const& e) {
         mark const m{e.mark.line + 1, e.mark.column + 1, file_index};
-        return invalid("invalid YAML: " + e.msg + (e.mark.is_null() ? "" : position(m, file_name)));
+        return invalid("invalid YAML: " + op::valid_utf8(e.msg) + (e.mark.is_null() ? "" : position(m, file_name)));
     } catch (std::bad_alloc const&) {
         return invalid("Compose file too large to parse (out of memory)");
     } catch (std::exception const& e) {
-        return invalid(std::string("invalid YAML: ") + e.what());
+        return invalid("invalid YAML: " + op::valid_utf8(e.what()));
     }
 }
 

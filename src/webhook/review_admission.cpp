@@ -2,6 +2,7 @@
 #include "op/webhook/review.hpp"
 
 #include "op/util/base64.hpp"
+#include "op/util/text.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
@@ -161,7 +162,10 @@ std::string encode_admission_review(admission_response const& r) {
     }
     w.EndObject();
     w.EndObject();
-    return {buf.GetString(), buf.GetSize()};
+    // A JSON answer must be UTF-8 (the API server's decoder refuses it otherwise). Outside
+    // strings it is ASCII, so replacing ill-formed bytes (an error message quoting input) keeps
+    // it JSON.
+    return op::valid_utf8(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 admission_response allowed(std::string message) {

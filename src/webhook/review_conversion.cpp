@@ -1,6 +1,8 @@
 // ConversionReview apiextensions.k8s.io/v1 decoding/encoding (kubernetes.md 3.1).
 #include "op/webhook/review.hpp"
 
+#include "op/util/text.hpp"
+
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -77,7 +79,10 @@ std::string encode_conversion_review(std::string_view uid, conversion_result con
     w.EndArray();
     w.EndObject();
     w.EndObject();
-    return {buf.GetString(), buf.GetSize()};
+    // A JSON answer must be UTF-8 (the API server's decoder refuses it otherwise). Outside
+    // strings it is ASCII, so replacing ill-formed bytes (an error message quoting input) keeps
+    // it JSON.
+    return op::valid_utf8(std::string_view(buf.GetString(), buf.GetSize()));
 }
 
 }  // namespace op::webhook

@@ -1,4 +1,5 @@
 #include "op/compose/load.hpp"
+#include "op/util/text.hpp"
 
 #include "op_catch.hpp"
 #include "test_files.hpp"
@@ -315,4 +316,24 @@ TEST_CASE("strict keys: unknown keys are errors, or warnings when asked", "[unit
     auto w = load(text, o);
     REQUIRE(w);
     CHECK(w->warnings == std::vector<load_warning>{{"services.a.imagee", "unknown key ignored"}});
+}
+
+// Found by fuzz_conversion_review: yaml-cpp decodes "\N" and "\_" to the single Latin-1 bytes
+// 0x85 and 0xA0, so a v1beta1 stack's converted answer held bytes that are not UTF-8 and the
+// API server could not read it.
+TEST_CASE("double-quoted escapes \\N and \\_ load as UTF-8 (U+0085, U+00A0)", "[unit]") {
+    auto const r = must_load("services:\n  web:\n    image: x\n    environment:\n      A: \"a\\Nb\\_c\\u00e9\"\n"
+                             "      \"K\\_EY\": v\n");
+    auto const* web = r.project.find_service("web");
+    REQUIRE(web != nullptr);
+    CHECK(web->environment.at("A") == "a\xC2\x85" "b\xC2\xA0" "c\xC3\xA9");
+    CHECK(web->environment.contains("K\xC2\xA0" "EY"));
+}
+
+TEST_CASE("a YAML error quoting a non-ASCII character is UTF-8", "[unit]") {
+    auto const r = load("services:\n  web:\n    image: \"x\\\xC3\xA9\"\n", {});
+    REQUIRE_FALSE(r);
+    std::string const what = r.error().what();
+    CHECK(what.find("invalid YAML") != std::string::npos);
+    CHECK(op::invalid_utf8_at(what) == std::string_view::npos);
 }

@@ -69,6 +69,23 @@ TEST_CASE("a failed conversion is result.status Failure with HTTP 200", "[unit][
     CHECK(doc["response"]["convertedObjects"].Size() == 0);
 }
 
+// Found by fuzz_conversion_review: an answer must be JSON, so UTF-8, whatever a message or a
+// converted object quotes from the input.
+TEST_CASE("conversion and admission answers are UTF-8 when a message is not", "[unit][webhook]") {
+    auto reply = serve_conversion(fixture("conversion_review_v1.json"), [](auto const&) {
+        return conversion_result(op::invalid("unknown escape character: \xC3", "spec.composeFile"));
+    });
+    auto doc = parse(reply.body);
+    CHECK(std::string(doc["response"]["result"]["message"].GetString()) ==
+          "spec.composeFile: unknown escape character: \xEF\xBF\xBD");
+    admission_response denied_bad = denied("bad \x85 value", 400);
+    denied_bad.uid = "u";
+    denied_bad.warnings = {"warn \xA0"};
+    auto adm = parse(encode_admission_review(denied_bad));
+    CHECK(std::string(adm["response"]["status"]["message"].GetString()) == "bad \xEF\xBF\xBD value");
+    CHECK(std::string(adm["response"]["warnings"][0].GetString()) == "warn \xEF\xBF\xBD");
+}
+
 TEST_CASE("conversion handler exceptions and wrong counts become Failure", "[unit][webhook]") {
     auto thrown = serve_conversion(fixture("conversion_review_v1.json"),
                                    [](auto const&) -> conversion_result { throw std::runtime_error("boom"); });
