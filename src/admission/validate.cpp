@@ -145,8 +145,11 @@ void check_collisions(api::stack const& hub, mapping::mapping_result const& desi
                       object_lookup const& lookup, std::vector<std::string>& errors) {
     std::vector<mapping::k8s_object const*> named;
     for (auto const& obj : desired.objects) {
+        // Every kind the stack writes under a name it chooses. ConfigMaps, Secrets and claims are
+        // named "<stack>.<key>", so stack "a.b" with key "c" and stack "a" with key "b.c" meet.
         if (obj.kind == "Service" || obj.kind == "Deployment" || obj.kind == "StatefulSet" ||
-            obj.kind == "DaemonSet" || obj.kind == "Ingress") {
+            obj.kind == "DaemonSet" || obj.kind == "Ingress" || obj.kind == "ConfigMap" ||
+            obj.kind == "Secret" || obj.kind == "PersistentVolumeClaim") {
             named.push_back(&obj);
         }
     }

@@ -8,8 +8,11 @@ namespace op::runtime {
 
 collision_caches::collision_caches(kube::client& c, std::string const& ns) {
     using reconcile::child_kind;
+    // Label-filtered: only objects some stack wrote (the reconciler reports any other owner's
+    // object as a NameConflict; the webhook answers from memory, never with a live GET).
     for (auto kind : {child_kind::service, child_kind::deployment, child_kind::stateful_set,
-                      child_kind::daemon_set, child_kind::ingress}) {
+                      child_kind::daemon_set, child_kind::ingress, child_kind::config_map,
+                      child_kind::secret, child_kind::persistent_volume_claim}) {
         kube::informer_options o;
         o.ns = ns;
         o.label_selector = std::string(mapping::label_stack_namespace);  // the label exists

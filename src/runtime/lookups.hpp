@@ -1,7 +1,8 @@
 #pragma once
 // Private to runtime: the caches the validating webhook's collision check reads. The webhook
 // serves on every replica (not only the leader), so every replica runs these: one informer per
-// kind the check looks at (Service, Deployment, StatefulSet, DaemonSet), label-filtered to
+// kind the check looks at (Service, Deployment, StatefulSet, DaemonSet, Ingress, ConfigMap, Secret,
+// PersistentVolumeClaim), label-filtered to
 // objects that carry the stack label, so they stay small. An object without the stack label is
 // therefore not seen at admission; the reconciler's check (a live read) stalls such a stack with
 // NameConflict and the Stack resync re-evaluates it once the object is gone.

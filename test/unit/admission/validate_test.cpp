@@ -159,6 +159,41 @@ TEST_CASE("collisions with objects of other owners are reported, own objects are
     CHECK(calls == 5);  // Deployments web, api; Services web, api (headless), web-published
 }
 
+// Issue 10: ConfigMaps, Secrets and claims are named "<stack>.<key>", so stack "a" with config
+// "b.c" and stack "a.b" with config "c" both write ConfigMap "a.b.c"; the second is denied at
+// admission instead of stalling on a NameConflict.
+TEST_CASE("ConfigMaps and shared claims of another stack with the same dotted name are collisions", "[unit][admission]") {
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta1","kind":"Stack","metadata":{"name":"a","namespace":"demo","uid":"u-a"},)"
+                     R"("spec":{"composeFile":"services:\n  web:\n    image: nginx\n    configs: [b.c]\n    volumes: [\"b.d:/data\"]\n  worker:\n    image: busybox\n    volumes: [\"b.d:/data\"]\n)"
+                     R"(configs:\n  b.c:\n    content: hello\nvolumes:\n  b.d: {}\n"}})");
+    std::vector<std::string> asked;
+    auto lookup = [&](std::string_view kind, std::string_view, std::string_view name)
+        -> std::optional<op::admission::existing_object> {
+        asked.push_back(std::string(kind) + "/" + std::string(name));
+        if ((kind == "ConfigMap" && name == "a.b.c") || (kind == "PersistentVolumeClaim" && name == "a.b.d")) {
+            return op::admission::existing_object{{{"com.docker.stack.namespace", "a.b"}}, "u-ab"};
+        }
+        return std::nullopt;
+    };
+    auto v = op::admission::validate(doc, {}, lookup);
+    INFO(v.message());
+    CHECK(std::count(asked.begin(), asked.end(), "ConfigMap/a.b.c") == 1);
+    CHECK(std::count(asked.begin(), asked.end(), "PersistentVolumeClaim/a.b.d") == 1);
+    CHECK_FALSE(v.allowed);
+    CHECK(has(v.errors, R"(ConfigMap "a.b.c" already exists in stack "a.b")"));
+    CHECK(has(v.errors, R"(PersistentVolumeClaim "a.b.d" already exists in stack "a.b")"));
+    // The same objects written by this stack (a shared claim outlives its stack: no owner) are fine.
+    auto own = [&](std::string_view kind, std::string_view, std::string_view)
+        -> std::optional<op::admission::existing_object> {
+        if (kind == "ConfigMap") return op::admission::existing_object{{{"com.docker.stack.namespace", "a"}}, "u-a"};
+        if (kind == "PersistentVolumeClaim") return op::admission::existing_object{{{"com.docker.stack.namespace", "a"}}, ""};
+        return std::nullopt;
+    };
+    auto mine = op::admission::validate(doc, {}, own);
+    INFO(mine.message());
+    CHECK(mine.allowed);
+}
+
 TEST_CASE("wrong apiVersion is rejected", "[unit][admission]") {
     auto doc = parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"x"}})");
     auto v = op::admission::validate(doc);
