@@ -5,16 +5,20 @@
 #            apply -f -` from a scratch folder (scaffold.py: the file plus generated stand-ins for
 #            the local files it names; the corpus has no folders) must reach Ready (kwok runs any
 #            image);
+#   stack:   `compose-operator stack deploy --image-prefix registry.example/demo NAME` in that
+#            folder must reach Ready; then `stack services` (every replica ready), `stack ps`
+#            (Running pods) and `stack rm` (the stack goes) on it;
 #   raw:     the file as it is, as a v1beta1 Stack (kubectl/GitOps, no client) must reach Ready,
 #            or be denied with a message saying what to do (pack with the client, build images).
 # Everything is applied first, then waited for together, so the suite takes about as long as the
-# slowest stack. To add a path (e.g. `stack deploy`), write deploy_<path> NAME DIR NS and add
+# slowest stack. To add a path, write deploy_<path> NAME DIR NS and add
 # <path> to PATHS: the rest (namespaces, waiting, counts, clean-up) is shared.
 source "$(dirname "$0")/../lib/common.sh"
 CORPUS=${OP_CORPUS_DIR:-$ROOT/../shared/corpus/awesome-compose}
 [ -d "$CORPUS" ] || CORPUS=/work/shared/corpus/awesome-compose
 [ -d "$CORPUS" ] || { echo "SKIP: no corpus"; exit 77; }
-PATHS=${OP_CORPUS_PATHS:-"convert raw"}
+PATHS=${OP_CORPUS_PATHS:-"convert stack raw"}
+BIN=${OP_BIN:-$ROOT/build/src/compose-operator}
 TIMEOUT=${OP_CORPUS_TIMEOUT:-180}  # after everything was applied
 RUN="e2e-corpus-$(date +%s)"
 RID=$RANDOM  # namespaces of an earlier run may still be terminating
@@ -32,6 +36,13 @@ deploy_convert() {
     convert -f "$2/compose.yaml" --name "$1" --namespace "$3" --image-prefix registry.example/demo \
         -o yaml 2>"$SCRATCH/$3.warn" | kubectl apply -f - >/dev/null 2>"$SCRATCH/$3.err"
     [ "${PIPESTATUS[0]}" = 0 ] || { cat "$SCRATCH/$3.warn" >> "$SCRATCH/$3.err"; return 1; }
+}
+# deploy_stack NAME DIR NS: the client as `docker stack` users run it, `stack deploy` in the
+# file's folder (compose.yaml found there, as docker compose finds it); no --wait here: every
+# stack is waited for together below, then `stack services`, `ps` and `rm` run on each.
+deploy_stack() {
+    (cd "$2" && "$BIN" stack deploy --namespace "$3" --image-prefix registry.example/demo "$1") \
+        >"$SCRATCH/$3.warn" 2>"$SCRATCH/$3.err" || { cat "$SCRATCH/$3.warn" >> "$SCRATCH/$3.err"; return 1; }
 }
 # deploy_raw NAME DIR NS: the raw Compose file as a v1beta1 Stack, no client.
 deploy_raw() {
@@ -121,6 +132,30 @@ for p in $PATHS; do
     done
     echo "COUNT $p: $ok/$files Ready, $n_denied denied"
 done
+# `stack services` / `ps` / `rm` on every stack the client deployed (docker stack's habits):
+# services lists each service with all its replicas ready, ps lists Running pods, rm removes it.
+services_ok() { # NS NAME
+    "$BIN" stack services --namespace "$1" "$2" -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d and all(s["ready"] == s["desired"] for s in d), d' 2>&1
+}
+n_stack=0; n_stack_ok=0; removed=""
+for s in ${accepted[stack]:-}; do
+    [[ " $left " == *" $s "* ]] && continue
+    n_stack=$((n_stack + 1))
+    ns=${s%/*}; name=${s#*/}
+    if out=$(services_ok "$ns" "$name") && "$BIN" stack ps --namespace "$ns" "$name" | grep -q Running &&
+        "$BIN" stack rm --namespace "$ns" "$name" >/dev/null; then
+        n_stack_ok=$((n_stack_ok + 1)); removed+="$s "
+    else
+        fail "stack: services/ps/rm of $name: ${out:0:300}"
+    fi
+done
+check "stack services, ps and rm work on each of the $n_stack Ready client stacks" [ "$n_stack_ok" = "$n_stack" ]
+echo "COUNT stack services/ps/rm: $n_stack_ok/$n_stack"
+gone() { for s in ${removed:-}; do ! kubectl -n "${s%/*}" get stack "${s#*/}" >/dev/null 2>&1 || return 1; done; }
+eventually 120 "... and every removed stack is gone" gone
 # The Secrets convert packed beside a stack are adopted by it (they go when the stack goes).
 for s in ${accepted[convert]:-}; do
     [[ $s == */nginx-golang-mysql ]] || continue
