@@ -9,6 +9,7 @@
 #include <rapidjson/writer.h>
 
 #include <cstring>
+#include <vector>
 
 namespace op::json {
 
@@ -84,49 +85,78 @@ bool all_ascii(std::string_view text) {
 }
 
 // Forwards SAX events to a Document and stops the parse (kParseErrorTermination) when objects and
-// arrays nest deeper than `cap` (measure() has checked it already; this keeps the bound local), so the
-// recursive parser never recurses more than cap + 1 levels.
+// arrays nest deeper than `cap`, so the recursive parser never recurses more than cap + 1 levels,
+// or when more than `values_cap` values would be built. Values are counted as the JSON text's
+// opening brackets and commas (one per container, one per element or member after the first),
+// before each is added to the Document, so a parse never holds more than values_cap of them.
 template <class Doc>
-struct depth_capped {
+struct capped {
     Doc& doc;
     std::size_t cap;
+    std::size_t values_cap;
     std::size_t depth = 0;
+    std::size_t values = 0;
     bool too_deep = false;
+    bool too_many = false;
+    // Per open container: whether it is an object, and whether it holds an item yet.
+    std::vector<std::uint8_t> open;  // bit 0: object, bit 1: has an item
 
-    bool Null() { return doc.Null(); }
-    bool Bool(bool b) { return doc.Bool(b); }
-    bool Int(int i) { return doc.Int(i); }
-    bool Uint(unsigned i) { return doc.Uint(i); }
-    bool Int64(std::int64_t i) { return doc.Int64(i); }
-    bool Uint64(std::uint64_t i) { return doc.Uint64(i); }
-    bool Double(double d) { return doc.Double(d); }
-    bool RawNumber(char const* s, rapidjson::SizeType n, bool copy) { return doc.RawNumber(s, n, copy); }
-    bool String(char const* s, rapidjson::SizeType n, bool copy) { return doc.String(s, n, copy); }
-    bool Key(char const* s, rapidjson::SizeType n, bool copy) { return doc.Key(s, n, copy); }
-    bool StartObject() { return enter() && doc.StartObject(); }
-    bool EndObject(rapidjson::SizeType n) { --depth; return doc.EndObject(n); }
-    bool StartArray() { return enter() && doc.StartArray(); }
-    bool EndArray(rapidjson::SizeType n) { --depth; return doc.EndArray(n); }
+    bool Null() { return element() && doc.Null(); }
+    bool Bool(bool b) { return element() && doc.Bool(b); }
+    bool Int(int i) { return element() && doc.Int(i); }
+    bool Uint(unsigned i) { return element() && doc.Uint(i); }
+    bool Int64(std::int64_t i) { return element() && doc.Int64(i); }
+    bool Uint64(std::uint64_t i) { return element() && doc.Uint64(i); }
+    bool Double(double d) { return element() && doc.Double(d); }
+    bool RawNumber(char const* s, rapidjson::SizeType n, bool copy) { return element() && doc.RawNumber(s, n, copy); }
+    bool String(char const* s, rapidjson::SizeType n, bool copy) { return element() && doc.String(s, n, copy); }
+    bool Key(char const* s, rapidjson::SizeType n, bool copy) { return item() && doc.Key(s, n, copy); }
+    bool StartObject() { return element() && enter(true) && doc.StartObject(); }
+    bool EndObject(rapidjson::SizeType n) { leave(); return doc.EndObject(n); }
+    bool StartArray() { return element() && enter(false) && doc.StartArray(); }
+    bool EndArray(rapidjson::SizeType n) { leave(); return doc.EndArray(n); }
 
-    bool enter() {
-        if (++depth > cap) {
-            too_deep = true;
+    // A value: an element when the innermost container is an array (a member's value was
+    // counted with its key).
+    bool element() { return open.empty() || (open.back() & 1u) != 0 || item(); }
+    bool item() {
+        if ((open.back() & 2u) != 0) return count();  // the comma before it
+        open.back() |= 2u;
+        return true;
+    }
+    bool count() {
+        if (++values > values_cap) {
+            too_many = true;
             return false;
         }
         return true;
     }
+    bool enter(bool object) {
+        if (++depth > cap) {
+            too_deep = true;
+            return false;
+        }
+        open.push_back(object ? 1u : 0u);
+        return count();
+    }
+    void leave() {
+        --depth;
+        open.pop_back();
+    }
 };
 
 template <unsigned Flags>
-rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view text,
-                                    std::size_t cap, bool& too_deep) {
+rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view text, limits const& lim,
+                                    bool& too_deep, bool& too_many) {
     rapidjson::ParseResult res;
     auto generate = [&](rapidjson::Document& d) {
-        depth_capped<rapidjson::Document> h{d, cap};
+        capped<rapidjson::Document> h{d, lim.max_depth, lim.max_values};
+        h.open.reserve(32);
         rapidjson::MemoryStream ms(text.data(), text.size());
         rapidjson::Reader reader;
         res = reader.Parse<Flags>(ms, h);
         too_deep = h.too_deep;
+        too_many = h.too_many;
         return !res.IsError();
     };
     doc.Populate(generate);
@@ -141,28 +171,25 @@ result<void> parse_into(rapidjson::Document& doc, std::string_view text, limits 
         return invalid(fmt::format("JSON body of {} bytes exceeds the limit of {} bytes",
                                    text.size(), lim.max_bytes));
     }
-    shape const sh = measure(text, lim.max_depth, lim.max_values);
-    if (sh.depth > lim.max_depth) {
-        return invalid(fmt::format("JSON nesting deeper than {} levels", lim.max_depth));
-    }
-    if (sh.values > lim.max_values) {
-        return invalid(fmt::format("JSON body has more than {} values (arrays, objects and their "
-                                   "elements; limit max_values)",
-                                   lim.max_values));
-    }
     // Recursive descent is bounded by the depth cap; a caller asking for a very deep cap gets the
     // iterative parser (no recursion on the C stack at all).
     bool const recursive = lim.max_depth <= 256;
     bool const ascii = all_ascii(text);
     bool too_deep = false;
+    bool too_many = false;
     constexpr unsigned it = rapidjson::kParseIterativeFlag;
     constexpr unsigned utf8 = rapidjson::kParseValidateEncodingFlag;
     rapidjson::ParseResult res =
-        recursive ? (ascii ? parse_capped<0>(doc, text, lim.max_depth, too_deep)
-                           : parse_capped<utf8>(doc, text, lim.max_depth, too_deep))
-                  : (ascii ? parse_capped<it>(doc, text, lim.max_depth, too_deep)
-                           : parse_capped<it | utf8>(doc, text, lim.max_depth, too_deep));
+        recursive ? (ascii ? parse_capped<0>(doc, text, lim, too_deep, too_many)
+                           : parse_capped<utf8>(doc, text, lim, too_deep, too_many))
+                  : (ascii ? parse_capped<it>(doc, text, lim, too_deep, too_many)
+                           : parse_capped<it | utf8>(doc, text, lim, too_deep, too_many));
     if (too_deep) return invalid(fmt::format("JSON nesting deeper than {} levels", lim.max_depth));
+    if (too_many) {
+        return invalid(fmt::format("JSON body has more than {} values (arrays, objects and their "
+                                   "elements; limit max_values)",
+                                   lim.max_values));
+    }
     if (res.IsError()) {
         return invalid(fmt::format("malformed JSON at byte {}: {}", res.Offset(),
                                    rapidjson::GetParseError_En(res.Code())));
