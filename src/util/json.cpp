@@ -99,7 +99,7 @@ struct capped {
     bool too_deep = false;
     bool too_many = false;
     // Per open container: whether it is an object, and whether it holds an item yet.
-    std::vector<std::uint8_t> open;  // bit 0: object, bit 1: has an item
+    std::vector<std::uint8_t> open{};  // bit 0: object, bit 1: has an item
 
     bool Null() { return element() && doc.Null(); }
     bool Bool(bool b) { return element() && doc.Bool(b); }
