@@ -21,6 +21,15 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_idle = 4;
 constexpr std::uint64_t max_body = 256u << 20;
 
+// Token reads that may block, run on the client's blocking pool (arguments by value: the
+// coroutine outlives the caller's expression).
+net::awaitable<result<std::string>> read_token(std::shared_ptr<token_source> source) {
+    co_return source->token();
+}
+net::awaitable<bool> refresh_token(std::shared_ptr<token_source> source, std::string refused) {
+    co_return source->refresh(refused);
+}
+
 int parse_retry_after(http::fields const& f) {
     auto it = f.find(http::field::retry_after);
     if (it == f.end()) return -1;
@@ -102,7 +111,18 @@ void client::release(std::shared_ptr<detail::connection> c) {
     if (idle_.size() < max_idle) idle_.push_back(std::move(c));
 }
 
+void client::check_single_io_thread() {
+    auto const me = std::this_thread::get_id();
+    std::thread::id first{};
+    if (io_thread_.compare_exchange_strong(first, me) || first == me) return;
+    if (!warned_threads_.exchange(true)) {
+        log::error("kube client: its io_context runs on more than one thread; its connections are "
+                   "not on strands, so run the context on one thread (io_runner(ioc, 1))");
+    }
+}
+
 net::awaitable<result<client::http_response>> client::async_do(http_request req) {
+    check_single_io_thread();
     std::string failure;
     try {
     // GCC 12 miscompiles co_await inside constructor arguments and std::tie assignments in
@@ -129,10 +149,16 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             (void)waited;
         }
         if (cfg_.token) {
-            auto tok = cfg_.token->token();
-            if (!tok) co_return tok.error();
-            sent_token = *tok;
-            msg.set(http::field::authorization, "Bearer " + *tok);
+            std::optional<result<std::string>> tok;
+            if (cfg_.token->may_block()) {
+                auto t = co_await net::co_spawn(blocking_, read_token(cfg_.token), net::use_awaitable);
+                tok.emplace(std::move(t));
+            } else {
+                tok.emplace(cfg_.token->token());
+            }
+            if (!*tok) co_return tok->error();
+            sent_token = **tok;
+            msg.set(http::field::authorization, "Bearer " + sent_token);
         } else if (!cfg_.basic_user.empty()) {
             msg.set(http::field::authorization,
                     "Basic " + base64::encode(cfg_.basic_user + ":" + cfg_.basic_password));
@@ -180,7 +206,17 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
         // A bound service-account token rotates under us: a 401 may only mean the file holds a
         // newer one than the last periodic read gave. Re-read once and retry; if the source still
         // gives the refused token, the 401 is the answer.
-        if (r.status == 401 && !reauthorised && cfg_.token && cfg_.token->refresh(sent_token)) {
+        bool reread = false;
+        if (r.status == 401 && !reauthorised && cfg_.token) {
+            if (cfg_.token->may_block()) {
+                auto again = co_await net::co_spawn(blocking_, refresh_token(cfg_.token, sent_token),
+                                                    net::use_awaitable);
+                reread = again;
+            } else {
+                reread = cfg_.token->refresh(sent_token);
+            }
+        }
+        if (reread) {
             reauthorised = true;
             log::info("kube: 401 Unauthorized; re-read the token and retrying", {{"target", req.target}});
             continue;

@@ -88,7 +88,9 @@ int run(run_options const& o) {
     cfg->burst = o.burst;
 
     boost::asio::io_context ioc;
-    auto io = std::make_unique<kube::io_runner>(ioc, 2);
+    // One thread for the Kubernetes context (kube/client.hpp: its streams share no strand).
+    // The webhook and probe servers run contexts of their own.
+    auto io = std::make_unique<kube::io_runner>(ioc, 1);
     auto client = kube::client::create(ioc, *cfg);
     if (!client) return fail("cannot build the Kubernetes client", client.error());
     auto& c = **client;

@@ -5,6 +5,10 @@
 // create, update, update status, delete, merge/JSON patch, server-side apply, watch).
 // Every call is a coroutine on the shared io_context (async_*); worker threads use the blocking
 // facade of the same name without the prefix, which must never be called from an io thread.
+// Threading: ONE thread runs the client's io_context. Its connections, their Beast timers and
+// the coroutines using them share no strand, which is safe only when a single thread runs every
+// handler (runtime::run starts one; the client logs an error once if it sees a second). Blocking
+// work (an exec credential plugin) runs on the client's own pool, never on that thread.
 // Objects are generic JSON addressed by `resource`; API failures are op::error values made by
 // to_error(api_error) (see resource.hpp).
 #include "op/kube/config.hpp"
@@ -17,6 +21,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_future.hpp>
 
 #include <atomic>
@@ -25,6 +30,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace op::kube {
@@ -179,6 +185,8 @@ private:
     // One rest_client_requests_total increment; status 0: no response.
     void count_request(std::string_view method, int status);
     void release(std::shared_ptr<detail::connection> c);
+    // Logs an error once when requests run on a second io thread (see the threading note above).
+    void check_single_io_thread();
 
     net::io_context& ioc_;
     config cfg_;
@@ -188,6 +196,11 @@ private:
     std::mutex pool_mutex_;
     std::vector<std::shared_ptr<detail::connection>> idle_;
     std::atomic<metrics::registry*> metrics_{nullptr};
+    // Runs token reads that may block (an exec credential plugin) off the I/O threads. Last
+    // member: joined before the rest is destroyed.
+    net::thread_pool blocking_{1};
+    std::atomic<std::thread::id> io_thread_{};  // the thread that ran the first request
+    std::atomic<bool> warned_threads_{false};
 };
 
 }  // namespace op::kube

@@ -51,6 +51,9 @@ public:
     // unless the current token is already another one. True when the next token() differs from
     // `refused`, so one retry may succeed; always false for a fixed token.
     [[nodiscard]] bool refresh(std::string const& refused);
+    // True when token() or refresh() may block for long: an exec plugin may run (up to its
+    // timeout). The client then calls them on a thread of its own, never on an I/O thread.
+    [[nodiscard]] bool may_block() const noexcept { return kind_ == kind::exec; }
 
 private:
     enum class kind { fixed, file, exec };

@@ -28,7 +28,7 @@ int main() {
     cfg->qps = 1000;
     cfg->burst = 1000;
     boost::asio::io_context ioc;
-    op::kube::io_runner io(ioc, 3);
+    op::kube::io_runner io(ioc, 1);  // kube/client.hpp: one thread per client context
     auto admin = op::kube::client::create(ioc, *cfg);
     if (!admin) {
         std::fprintf(stderr, "client: %s\n", admin.error().what().c_str());

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <thread>
 
 using namespace std::chrono_literals;
 using namespace op::kube;
@@ -205,7 +207,7 @@ TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothi
         return {200, "", {}, stub::chunked({R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"21"}}})" "\n"}, false)};
     });
     boost::asio::io_context ioc;
-    io_runner io(ioc, 2);
+    io_runner io(ioc, 1);
     auto c = client::create(ioc, stub_config(srv.port())).value();
     informer_options o;
     o.ns = "ns";
@@ -263,6 +265,43 @@ TEST_CASE("the exec credential plugin: a token, and a hung plugin killed at its 
     REQUIRE_FALSE(r);
     CHECK(r.error().code == op::errc::transient);
     CHECK(took < 5s);  // before the timeout: 30 s, on an I/O thread
+}
+
+// Issue 12: the plugin ran (posix_spawn, a blocking read, waitpid) on the I/O thread that sent the
+// request, so with one I/O thread nothing else moved until it finished. It runs on the client's
+// blocking pool now: work posted to the same context meanwhile runs at once.
+TEST_CASE("client: an exec credential plugin runs off the I/O thread", "[integration]") {
+    std::mutex m;
+    std::string auth;
+    stub::server srv([&](auto const& req) {
+        std::lock_guard l(m);
+        auth = std::string(req[boost::beast::http::field::authorization]);
+        return stub::reply{200, cm("a", "1")};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    exec_config slow;
+    slow.command = "sh";
+    slow.args = {"-c", R"(sleep 1; echo '{"kind":"ExecCredential","status":{"token":"tok-slow"}}')"};
+    slow.timeout = 10s;
+    auto cfg = stub_config(srv.port());
+    cfg.token = token_source::exec(slow, op::util::system_clock());
+    auto c = client::create(ioc, cfg).value();
+    std::optional<bool> got;
+    std::thread request([&] { got = c->get(cms, "ns", "a").has_value(); });
+    std::this_thread::sleep_for(200ms);  // the plugin is running by now
+    std::promise<std::chrono::steady_clock::time_point> ran;
+    auto const posted = std::chrono::steady_clock::now();
+    boost::asio::post(ioc, [&] { ran.set_value(std::chrono::steady_clock::now()); });
+    auto fut = ran.get_future();
+    REQUIRE(fut.wait_for(5s) == std::future_status::ready);
+    auto const waited = fut.get() - posted;
+    request.join();
+    CHECK(waited < 300ms);  // it waited for the plugin (about 800 ms more) before
+    REQUIRE(got.has_value());
+    CHECK(*got);
+    std::lock_guard l(m);
+    CHECK(auth == "Bearer tok-slow");
 }
 
 TEST_CASE("client: a 401 re-reads the token source once and retries", "[integration]") {
