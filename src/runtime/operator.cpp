@@ -4,6 +4,7 @@
 #include "controller.hpp"
 #include "build_info.hpp"
 #include "lookups.hpp"
+#include "manager.hpp"
 #include "op/kube/config.hpp"
 #include "op/kube/io_runner.hpp"
 #include "op/kube/leader_election.hpp"
@@ -56,9 +57,6 @@ std::string instance_name() {
     return fmt::format("{}-{}", host, getpid());
 }
 
-// Sends SIGTERM to this process: wakes the main thread's sigwait (used on lost leadership).
-void request_stop() { kill(getpid(), SIGTERM); }
-
 int fail(std::string_view what, error const& e) {
     log::error(what, {{"error", e.what()}});
     return 1;
@@ -72,7 +70,8 @@ int run(run_options const& o) {
     if (log::parse_level(o.log_level, lvl)) log::set_level(lvl);
     if (log::parse_format(o.log_format, fmt_)) log::set_format(fmt_);
 
-    // Signals are taken by sigwait on this thread only; every thread started below inherits the mask.
+    // Signals are blocked here, so every thread started below inherits the mask; signal_watch
+    // (below) takes them with sigtimedwait.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
@@ -106,6 +105,11 @@ int run(run_options const& o) {
     register_build_info(metrics);
     c.instrument(metrics);
     (*lookup_client)->instrument(metrics);
+
+    // Everything below runs as one of the manager's runnables: started in order, stopped in
+    // reverse, and whatever ends the process (a signal, a lost Lease, a fatal error) goes
+    // through mgr.request_stop().
+    manager mgr;
     std::atomic<bool> webhook_up{false};
     std::atomic<bool> leading{false};
     std::atomic<bool> ready_controller{false};
@@ -113,10 +117,7 @@ int run(run_options const& o) {
     webhook::probe_options po;
     po.address = o.probe_address;
     po.port = static_cast<std::uint16_t>(o.probe_port);
-    webhook::probe_server probes(po, metrics, [&] {
-        return webhook_up.load() && lookups.synced() && (!leading.load() || ready_controller.load());
-    });
-    if (auto r = probes.start(); !r) return fail("cannot serve probes", r.error());
+    webhook::probe_server probes(po, metrics, [&mgr] { return mgr.ready(); });
 
     if (o.ca_lifetime < 2 * o.cert_lifetime) {
         return fail("bad certificate lifetimes", invalid("--ca-lifetime must be at least twice --cert-lifetime"));
@@ -138,32 +139,49 @@ int run(run_options const& o) {
     so.body_limit = o.body_limit;
     so.threads = o.webhook_threads;
     webhook::server server(so, make_handlers(*key, mo, lookups.lookup()), metrics);
-    if (auto r = server.start(); !r) return fail("cannot start the webhook server", r.error());
-    served = &server;
-    webhook_up = true;
-    lookups.start();  // after the webhook: nothing here needs conversion, but keep rule 6's order
-    log::info("webhook server listening", {{"address", fmt::format("{}:{}", o.webhook_address, server.port())}});
+
+    mgr.add({"probes", [&] { return probes.start(); }, [&] { probes.stop(); }, nullptr});
+    mgr.add({"webhook",
+             [&]() -> result<void> {
+                 OP_RETURN_IF_ERROR(server.start());
+                 served = &server;
+                 webhook_up = true;
+                 // The collision caches start after the webhook (style.md rule 6's order; they
+                 // need no conversion) and stop after it: its pooled handlers read them.
+                 lookups.start();
+                 log::info("webhook server listening",
+                           {{"address", fmt::format("{}:{}", o.webhook_address, server.port())}});
+                 return {};
+             },
+             [&] {
+                 served = nullptr;
+                 webhook_up = false;
+                 server.stop(std::chrono::seconds(5));
+                 lookups.stop();
+             },
+             [&] { return webhook_up.load() && lookups.synced(); }});
     if (o.manage_webhooks) {
-        if (auto r = register_webhooks(c, o, *ca); !r) return fail("cannot register the webhooks", r.error());
-        if (!certs_mounted(o)) renewer.start();  // OLM / cert-manager certificates: theirs to renew
+        mgr.add({"webhook-registration", [&] { return register_webhooks(c, o, *ca); }, nullptr, nullptr});
+        if (!certs_mounted(o)) {  // OLM / cert-manager certificates: theirs to renew
+            mgr.add({"certificate-renewal", [&] { renewer.start(); return result<void>{}; },
+                     [&] { renewer.stop(); }, nullptr});
+        }
     }
 
     auto instance = instance_name();
     std::mutex ctl_mutex;
-    write_fence fence;  // engaged the moment the Lease is lost: no write after that
+    write_fence fence;  // engaged the moment the Lease is lost or the stop begins: no write after
     std::unique_ptr<controller> ctl;
-    std::atomic<int> exit_code{0};
-    auto start_controller = [&]() -> bool {
+    auto start_controller = [&] {
         std::lock_guard lock(ctl_mutex);
+        if (mgr.stop_requested()) return;
         ctl = std::make_unique<controller>(c, o, *key, instance, metrics, fence);
         if (auto r = ctl->start(std::chrono::seconds(120)); !r) {
             log::error("cannot start the controller", {{"error", r.error().what()}});
-            exit_code = 1;
-            request_stop();
-            return false;
+            mgr.request_stop("the controller did not start", 1);
+            return;
         }
         ready_controller = true;
-        return true;
     };
     auto stop_controller = [&] {
         std::lock_guard lock(ctl_mutex);
@@ -173,8 +191,8 @@ int run(run_options const& o) {
     };
 
     std::unique_ptr<kube::leader_elector> elector;
-    std::jthread election;
-    std::jthread starter;  // the elector's callback must return promptly: the cache sync runs here
+    std::mutex starter_mutex;  // `starter` is set on the elector's thread, joined on the main one
+    std::jthread starter;      // the elector's callback must return promptly: the cache sync runs here
     if (o.leader_elect) {
         kube::lease_config lc;
         lc.ns = o.operator_namespace;
@@ -188,6 +206,7 @@ int run(run_options const& o) {
             log::info("became leader", {{"identity", instance}});
             leading = true;
             leader_gauge.set(true);
+            std::lock_guard lock(starter_mutex);
             starter = std::jthread([&] { start_controller(); });
         };
         cb.on_stopped_leading = [&] {
@@ -195,8 +214,7 @@ int run(run_options const& o) {
             leader_gauge.set(false);
             if (leading.exchange(false)) {
                 log::warn("leadership lost; stopping so a restart campaigns again", {{"identity", instance}});
-                exit_code = exit_code.load() == 0 ? 1 : exit_code.load();
-                request_stop();
+                mgr.request_stop("leadership lost", 1);
             }
         };
         cb.on_new_leader = [&](std::string const& id) {
@@ -205,51 +223,68 @@ int run(run_options const& o) {
         auto created = kube::leader_elector::create(c, lc, std::move(cb));
         if (!created) return fail("bad leader election settings", created.error());
         elector = std::move(*created);
-        election = std::jthread([&](std::stop_token st) { elector->run(st); });
-    } else {
-        leading = true;
-        leader_gauge.set(true);
-        if (!start_controller()) {
-            // request_stop() was sent; fall through to the orderly stop below.
-        }
     }
+    std::jthread election;
+    mgr.add({"controller",
+             [&]() -> result<void> {
+                 if (elector) {
+                     election = std::jthread([&](std::stop_token st) { elector->run(st); });
+                 } else {
+                     leading = true;
+                     leader_gauge.set(true);
+                     start_controller();  // a failure asks the manager to stop
+                 }
+                 return {};
+             },
+             [&] {
+                 // No write from here on, and a Lease released below is not taken as a loss.
+                 leading = false;
+                 fence.engage();
+                 if (election.joinable()) {  // no leader callback runs after this
+                     election.request_stop();
+                     election.join();
+                 }
+                 std::jthread sync;
+                 {
+                     std::lock_guard lock(starter_mutex);
+                     sync = std::move(starter);
+                 }
+                 if (sync.joinable()) sync.join();
+                 stop_controller();
+             },
+             [&] { return !leading.load() || ready_controller.load(); }});
 
-    int sig = 0;
-    sigwait(&signals, &sig);
-    log::info("stopping", {{"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-    // A second signal, or a stop that overruns its deadline, exits at once.
-    std::jthread watchdog([&, deadline = o.shutdown_timeout](std::stop_token st) {
-        auto until = std::chrono::steady_clock::now() + deadline;
+    // Signals: the first asks for the graceful stop, a second exits at once.
+    std::jthread signal_watch([&](std::stop_token st) {
+        int seen = 0;
         timespec poll{0, 100'000'000};
         while (!st.stop_requested()) {
-            int again = sigtimedwait(&signals, nullptr, &poll);
-            if (again > 0 || std::chrono::steady_clock::now() > until) {
-                log::error("forced exit", {{"reason", again > 0 ? "second signal" : "shutdown deadline passed"}});
+            int sig = sigtimedwait(&signals, nullptr, &poll);
+            if (sig <= 0) continue;
+            if (++seen == 1) {
+                mgr.request_stop(sig == SIGINT ? "SIGINT" : "SIGTERM", 0);
+            } else {
+                log::error("forced exit", {{"reason", "second signal"}});
                 std::_Exit(2);
             }
         }
     });
-    // Reverse order: workers and informers (leading = false first, so losing the Lease on
-    // release is not taken as a failure), then the elector releases the Lease, then the webhook
-    // drains, then probes.
-    bool was_leading = leading.exchange(false);
-    if (starter.joinable()) starter.join();
-    stop_controller();
-    if (election.joinable()) {
-        election.request_stop();
-        election.join();
+
+    if (auto r = mgr.start(); !r) {
+        signal_watch.request_stop();
+        return fail("cannot start the operator", r.error());
     }
-    (void)was_leading;
-    renewer.stop();
-    served = nullptr;
-    webhook_up = false;
-    server.stop(std::chrono::seconds(5));
-    lookups.stop();  // after the server: its pooled handlers read these caches
-    probes.stop();
+    log::info("stopping", {{"reason", mgr.wait()}});
+    mgr.stop(std::chrono::duration_cast<std::chrono::milliseconds>(o.shutdown_timeout),
+             [](std::string const& stuck) {
+                 log::error("forced exit", {{"reason", "shutdown deadline passed"}, {"runnable", stuck}});
+                 std::_Exit(2);
+             });
+    signal_watch.request_stop();
+    signal_watch.join();
     io.reset();
-    watchdog.request_stop();
-    log::info("stopped", {{"exit_code", std::to_string(exit_code.load())}});
-    return exit_code.load();
+    log::info("stopped", {{"exit_code", std::to_string(mgr.exit_code())}});
+    return mgr.exit_code();
 }
 
 }  // namespace op::runtime
