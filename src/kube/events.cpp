@@ -35,17 +35,17 @@ object_ref object_ref::of(rapidjson::Value const& obj) {
 }
 
 event_recorder::event_recorder(client& c, recorder_options opts, util::clock& clk)
-    : client_(c), opts_(std::move(opts)), clock_(&clk) {}
+    : state_(new state{c, std::move(opts), &clk, {}, {}, {}}) {}
 
 std::size_t event_recorder::tracked() const {
-    std::lock_guard lock(mutex_);
-    return series_.size();
+    std::lock_guard lock(state_->mutex);
+    return state_->series_by_key.size();
 }
 
 void event_recorder::record(object_ref const& regarding, event_type type, std::string reason,
                             std::string action, std::string note) {
-    net::co_spawn(client_.io(),
-                  write(regarding, type, std::move(reason), std::move(action), std::move(note)),
+    net::co_spawn(state_->c.io(),
+                  write(state_, regarding, type, std::move(reason), std::move(action), std::move(note)),
                   [](std::exception_ptr, result<object> r) {
                       if (!r) log::warn("event write failed", {{"error", r.error().what()}});
                   });
@@ -54,33 +54,33 @@ void event_recorder::record(object_ref const& regarding, event_type type, std::s
 result<object> event_recorder::record_sync(object_ref const& regarding, event_type type,
                                            std::string reason, std::string action,
                                            std::string note) {
-    return client_.run(write(regarding, type, std::move(reason), std::move(action),
-                             std::move(note)));
+    return state_->c.run(write(state_, regarding, type, std::move(reason), std::move(action),
+                               std::move(note)));
 }
 
-net::awaitable<result<object>> event_recorder::write(object_ref regarding, event_type type,
-                                                     std::string reason, std::string action,
-                                                     std::string note) {
+net::awaitable<result<object>> event_recorder::write(std::shared_ptr<state> s, object_ref regarding,
+                                                     event_type type, std::string reason,
+                                                     std::string action, std::string note) {
     if (note.size() > max_note) note.resize(max_note);
     std::string ns = regarding.ns.empty() ? "default" : regarding.ns;
     std::string key = fmt::format("{}|{}|{}|{}|{}|{}|{}|{}", regarding.uid, ns, regarding.kind,
                                   regarding.name, static_cast<int>(type), reason, action, note);
-    auto now_wall = clock_->wall_now();
+    auto now_wall = s->clock->wall_now();
     std::string repeat_name;
     int count = 0;
     {
-        std::lock_guard lock(mutex_);
-        auto it = series_.find(key);
-        if (it != series_.end() && clock_->now() - it->second.first < opts_.window) {
+        std::lock_guard lock(s->mutex);
+        auto it = s->series_by_key.find(key);
+        if (it != s->series_by_key.end() && s->clock->now() - it->second.first < s->opts.window) {
             count = ++it->second.count;
             repeat_name = it->second.event_name;
-            lru_.splice(lru_.end(), lru_, it->second.lru);
+            s->lru.splice(s->lru.end(), s->lru, it->second.lru);
         }
     }
     if (!repeat_name.empty()) {
         std::string patch = fmt::format(R"({{"series":{{"count":{},"lastObservedTime":"{}"}}}})",
                                         count, micro_time(now_wall));
-        auto r = co_await client_.async_patch(events_resource, ns, repeat_name, patch_type::merge,
+        auto r = co_await s->c.async_patch(events_resource, ns, repeat_name, patch_type::merge,
                                               std::move(patch));
         if (r || r.error().code != errc::not_found) co_return r;
         // The Event expired on the server (TTL): start a new series below.
@@ -96,9 +96,9 @@ net::awaitable<result<object>> event_recorder::write(object_ref regarding, event
     put(meta, "namespace", ns, d);
     json::set(d, "metadata", std::move(meta), d.GetAllocator());
     put(d, "eventTime", micro_time(now_wall), d);
-    put(d, "reportingController", opts_.reporting_controller, d);
+    put(d, "reportingController", s->opts.reporting_controller, d);
     put(d, "reportingInstance",
-        opts_.reporting_instance.empty() ? opts_.reporting_controller : opts_.reporting_instance, d);
+        s->opts.reporting_instance.empty() ? s->opts.reporting_controller : s->opts.reporting_instance, d);
     put(d, "action", action, d);
     put(d, "reason", reason, d);
     put(d, "note", note, d);
@@ -112,19 +112,19 @@ net::awaitable<result<object>> event_recorder::write(object_ref regarding, event
     if (!regarding.resource_version.empty())
         put(ref, "resourceVersion", regarding.resource_version, d);
     json::set(d, "regarding", std::move(ref), d.GetAllocator());
-    auto r = co_await client_.async_create(events_resource, ns, json::dump(d));
+    auto r = co_await s->c.async_create(events_resource, ns, json::dump(d));
     if (!r) co_return r;
-    std::lock_guard lock(mutex_);
-    auto it = series_.find(key);
-    if (it != series_.end()) {
-        lru_.erase(it->second.lru);
-        series_.erase(it);
+    std::lock_guard lock(s->mutex);
+    auto it = s->series_by_key.find(key);
+    if (it != s->series_by_key.end()) {
+        s->lru.erase(it->second.lru);
+        s->series_by_key.erase(it);
     }
-    lru_.push_back(key);
-    series_.emplace(key, series{name, ns, 1, clock_->now(), std::prev(lru_.end())});
-    while (series_.size() > opts_.max_tracked) {
-        series_.erase(lru_.front());
-        lru_.pop_front();
+    s->lru.push_back(key);
+    s->series_by_key.emplace(key, series{name, ns, 1, s->clock->now(), std::prev(s->lru.end())});
+    while (s->series_by_key.size() > s->opts.max_tracked) {
+        s->series_by_key.erase(s->lru.front());
+        s->lru.pop_front();
     }
     co_return r;
 }

@@ -6,6 +6,7 @@
 #include "op/kube/client.hpp"
 
 #include <list>
+#include <memory>
 #include <unordered_map>
 
 namespace op::kube {
@@ -29,7 +30,8 @@ struct recorder_options {
 class event_recorder {
 public:
     event_recorder(client& c, recorder_options opts, util::clock& clk = util::system_clock());
-    // Records an event (asynchronously). `note` is truncated to 1 kB.
+    // Records an event (asynchronously). `note` is truncated to 1 kB. The write holds the
+    // recorder's state, so it may finish after the recorder is gone (the client must live on).
     void record(object_ref const& regarding, event_type type, std::string reason,
                 std::string action, std::string note);
     // Same, and waits for the write: the created/patched Event or the API error (for tests).
@@ -45,15 +47,20 @@ private:
         std::chrono::steady_clock::time_point first;
         std::list<std::string>::iterator lru;
     };
-    net::awaitable<result<object>> write(object_ref regarding, event_type type, std::string reason,
-                                         std::string action, std::string note);
+    // Everything a write touches; shared with the writes in flight.
+    struct state {
+        client& c;
+        recorder_options opts;
+        util::clock* clock;
+        std::mutex mutex;
+        std::unordered_map<std::string, series> series_by_key;
+        std::list<std::string> lru;
+    };
+    static net::awaitable<result<object>> write(std::shared_ptr<state> s, object_ref regarding,
+                                                event_type type, std::string reason,
+                                                std::string action, std::string note);
 
-    client& client_;
-    recorder_options opts_;
-    util::clock* clock_;
-    mutable std::mutex mutex_;
-    std::unordered_map<std::string, series> series_;
-    std::list<std::string> lru_;
+    std::shared_ptr<state> state_;
 };
 
 }  // namespace op::kube

@@ -304,6 +304,35 @@ TEST_CASE("client: an exec credential plugin runs off the I/O thread", "[integra
     CHECK(auth == "Bearer tok-slow");
 }
 
+// Issue 12: record() spawned a coroutine that used the recorder's members after the controller
+// had destroyed the recorder (on a stop or a lost Lease): a use-after-free, reported by the ASan
+// build. The write now holds the recorder's state.
+TEST_CASE("event_recorder: a write in flight outlives the recorder", "[integration]") {
+    std::atomic<int> events{0};
+    stub::server srv([&](auto const& req) {
+        if (req.target().find("/events") != std::string_view::npos) {
+            std::this_thread::sleep_for(300ms);  // the answer comes after the recorder is gone
+            ++events;
+            return stub::reply{201, R"({"metadata":{"name":"s.1","namespace":"ns"}})"};
+        }
+        return stub::reply{404, R"({"kind":"Status","code":404})"};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto c = client::create(ioc, stub_config(srv.port())).value();
+    auto rec = std::make_unique<event_recorder>(*c, recorder_options{});
+    object_ref s;
+    s.api_version = "compose.docker.com/v1beta2";
+    s.kind = "Stack";
+    s.ns = "ns";
+    s.name = "s";
+    rec->record(s, event_type::warning, "Stalled", "Reconcile", "the author lacks a right");
+    rec.reset();  // destroyed with the write on the wire (on the heap: ASan and valgrind see a use)
+    for (int i = 0; i < 50 && events.load() == 0; ++i) std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(100ms);  // the coroutine resumes and finishes its bookkeeping
+    CHECK(events == 1);
+}
+
 TEST_CASE("client: a 401 re-reads the token source once and retries", "[integration]") {
     std::filesystem::path dir = std::filesystem::temp_directory_path() /
                                 ("op-token-" + std::to_string(::getpid()));
