@@ -57,7 +57,9 @@ check "the etcd outage happened mid-way ($before_etcd of 150 Deployments)" bash 
 
 # ---- 3. convergence ----
 all_ready() { [ "$(kubectl -n "$NS" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" = 50 ]; }
-eventually 600 "after both outages all 50 stacks are Ready" all_ready
+# 542 s in a cold rehearsal with the other suites on the second cluster (2 cores), 151-177 s alone:
+# see the closing notes (per-key exponential backoff after the outages is the suspect).
+eventually 840 "after both outages all 50 stacks are Ready" all_ready
 check "the operator survived both outages (same process)" bash -c "[ \"$(operator pid 2>/dev/null)\" = $pid ] && kill -0 $pid"
 check "exactly the desired objects of the 50 stacks, no duplicates, no leftovers" \
     bash -c "diff <(kubectl -n $NS get deploy,sts,ds,svc,cm,secret -o name | grep -vx configmap/kube-root-ca.crt | sort) $gen/want"
