@@ -86,8 +86,10 @@ public:
 
     void OnScalar(YAML::Mark const& m, std::string const& tag, YAML::anchor_t anchor,
                   std::string const& text) override {
-        std::string const repaired = op::invalid_utf8_at(text) == std::string::npos ? std::string() : yaml_cpp_escapes(text);
-        std::string const& value = repaired.empty() ? text : repaired;
+        // Almost every scalar is well-formed: copied only when yaml-cpp's escapes need repair.
+        bool const ok = op::invalid_utf8_at(text) == std::string::npos;
+        std::string const repaired = ok ? std::string() : yaml_cpp_escapes(text);
+        std::string const& value = ok ? text : repaired;
         spend({1, value.size() + kept_tag(tag).size(), 0}, to_mark(m), nullptr, &value);
         node n = node::make_scalar(value, tag == "!" || tag == "tag:yaml.org,2002:str");
         set_tag(n, tag);

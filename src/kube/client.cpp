@@ -21,8 +21,8 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t max_idle = 4;
 constexpr std::uint64_t max_body = 256u << 20;
 
-// Token reads that may block, run on the client's blocking pool (arguments by value: the
-// coroutine outlives the caller's expression).
+// The token source's answers as coroutines (arguments by value: the coroutine outlives the
+// caller's expression), run on the client's blocking pool when the source may block.
 net::awaitable<result<std::string>> read_token(std::shared_ptr<token_source> source) {
     co_return source->token();
 }
@@ -111,6 +111,12 @@ void client::release(std::shared_ptr<detail::connection> c) {
     if (idle_.size() < max_idle) idle_.push_back(std::move(c));
 }
 
+template <class T>
+net::awaitable<T> client::off_io_thread(net::awaitable<T> token_work) {
+    if (!cfg_.token->may_block()) co_return co_await std::move(token_work);
+    co_return co_await net::co_spawn(blocking_, std::move(token_work), net::use_awaitable);
+}
+
 void client::check_single_io_thread() {
     auto const me = std::this_thread::get_id();
     std::thread::id first{};
@@ -149,15 +155,9 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             (void)waited;
         }
         if (cfg_.token) {
-            std::optional<result<std::string>> tok;
-            if (cfg_.token->may_block()) {
-                auto t = co_await net::co_spawn(blocking_, read_token(cfg_.token), net::use_awaitable);
-                tok.emplace(std::move(t));
-            } else {
-                tok.emplace(cfg_.token->token());
-            }
-            if (!*tok) co_return tok->error();
-            sent_token = **tok;
+            auto tok = co_await off_io_thread(read_token(cfg_.token));
+            if (!tok) co_return tok.error();
+            sent_token = *tok;
             msg.set(http::field::authorization, "Bearer " + sent_token);
         } else if (!cfg_.basic_user.empty()) {
             msg.set(http::field::authorization,
@@ -208,13 +208,8 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
         // gives the refused token, the 401 is the answer.
         bool reread = false;
         if (r.status == 401 && !reauthorised && cfg_.token) {
-            if (cfg_.token->may_block()) {
-                auto again = co_await net::co_spawn(blocking_, refresh_token(cfg_.token, sent_token),
-                                                    net::use_awaitable);
-                reread = again;
-            } else {
-                reread = cfg_.token->refresh(sent_token);
-            }
+            auto again = co_await off_io_thread(refresh_token(cfg_.token, sent_token));
+            reread = again;
         }
         if (reread) {
             reauthorised = true;

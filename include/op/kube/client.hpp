@@ -185,6 +185,11 @@ private:
     // One rest_client_requests_total increment; status 0: no response.
     void count_request(std::string_view method, int status);
     void release(std::shared_ptr<detail::connection> c);
+    // Awaits a token read or refresh (read_token/refresh_token in client.cpp; defined and used
+    // there only): inline, or on blocking_ when the source may block (an exec plugin), so the io
+    // thread serves other requests meanwhile.
+    template <class T>
+    net::awaitable<T> off_io_thread(net::awaitable<T> token_work);
     // Logs an error once when requests run on a second io thread (see the threading note above).
     void check_single_io_thread();
 
