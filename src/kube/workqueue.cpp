@@ -101,6 +101,11 @@ void workqueue::add_rate_limited(std::string const& key) {
     add_after(key, limiter_->when(key));
 }
 
+void workqueue::add_rate_limited(std::string const& key, duration cap) {
+    if (metrics_) metrics_->retries.inc();
+    add_after(key, std::min(limiter_->when(key), cap));
+}
+
 void workqueue::forget(std::string const& key) { limiter_->forget(key); }
 
 int workqueue::num_requeues(std::string const& key) { return limiter_->num_requeues(key); }

@@ -163,10 +163,10 @@ result<requeue> stack_reconciler::sync_children(pass& p, std::stop_token const& 
             return stalled(p, "Forbidden",
                            fmt::format("{} cannot {} {} in namespace {} ({}): grant {} that right "
                                        "(for example a RoleBinding to the ClusterRole edit in "
-                                       "namespace {}); retried every {}",
+                                       "namespace {}); retried with a backoff of up to {}",
                                        who, verb, resource_name(kind), key.ns, detail, who,
                                        key.ns, retry),
-                           requeue::after(options_.forbidden_retry));
+                           requeue::backoff_up_to(options_.forbidden_retry));
         }
         if (e.code == errc::invalid) {
             return stalled(p, "ApplyRejected",

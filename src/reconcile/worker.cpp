@@ -23,12 +23,20 @@ private:
 
 void handle(kube::workqueue& queue, std::string const& key, result<requeue> const& r) {
     if (r) {
+        if (r->backoff && r->delay) {  // stalled: the failure count grows, the delay is capped
+            queue.add_rate_limited(key, *r->delay);
+            return;
+        }
         queue.forget(key);
         if (r->delay) queue.add_after(key, *r->delay);
         return;
     }
+    // Every error but `invalid` is retried with backoff, as controller-runtime retries every
+    // error: `terminal` (401/403, an unreadable token) included, because an API server that has
+    // just restarted answers 403 until its RBAC authorizer has synced, and a key dropped here
+    // would wait for the next resync (10 min).
     auto const& e = r.error();
-    if (e.code == errc::terminal || e.code == errc::invalid) {
+    if (e.code == errc::invalid) {
         queue.forget(key);
         log::error("reconcile failed; not retrying", {{"key", key}, {"error", e.what()}});
         return;

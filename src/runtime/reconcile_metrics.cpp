@@ -81,8 +81,9 @@ reconcile::reconcile_fn metered_reconcile(reconcile::reconcile_fn inner, metrics
         }
         total("error").inc();
         errors.inc();
-        // The worker forgets terminal and invalid errors (no retry), like controller-runtime's TerminalError.
-        if (r.error().code == errc::terminal || r.error().code == errc::invalid) terminal.inc();
+        // The worker forgets invalid errors (no retry), like controller-runtime's TerminalError;
+        // every other error, `terminal` (401/403) included, is retried with backoff.
+        if (r.error().code == errc::invalid) terminal.inc();
         count_reconcile_error(m, error_reason(r.error().code));
         return r;
     };

@@ -49,6 +49,8 @@ public:
     void add_after(std::string const& key, duration delay);
     // Queues `key` after the limiter's delay for it (counts a requeue).
     void add_rate_limited(std::string const& key);
+    // The same, the delay capped at `cap` (the requeue is counted all the same).
+    void add_rate_limited(std::string const& key, duration cap);
     // Clears the limiter's failure count for `key`.
     void forget(std::string const& key);
     [[nodiscard]] int num_requeues(std::string const& key);

@@ -34,9 +34,14 @@ namespace op::reconcile {
 // What the worker should do with the key after a successful pass.
 struct requeue {
     std::optional<std::chrono::nanoseconds> delay;  // nullopt: done (wait for the next event)
+    // The pass stalled on something that may clear by itself (a 403 right after an API server
+    // restart, or RBAC granted later): retry through the key's exponential backoff (5 ms
+    // doubling, its failure count kept), never later than `delay`.
+    bool backoff = false;
 
-    [[nodiscard]] static requeue done() { return {}; }
-    [[nodiscard]] static requeue after(std::chrono::nanoseconds d) { return {d}; }
+    [[nodiscard]] static requeue done() { return {std::nullopt, false}; }
+    [[nodiscard]] static requeue after(std::chrono::nanoseconds d) { return {d, false}; }
+    [[nodiscard]] static requeue backoff_up_to(std::chrono::nanoseconds d) { return {d, true}; }
     friend bool operator==(requeue const&, requeue const&) = default;
 };
 
@@ -54,8 +59,9 @@ enum class impersonation_mode {
 
 struct reconciler_options {
     impersonation_mode impersonation = impersonation_mode::owner;
-    // Requeue of a stack stalled on 403: RBAC may be granted later, and a grant emits no event
-    // on the stack. Slow on purpose (no retry storm).
+    // Longest requeue of a stack stalled on 403 (requeue::backoff_up_to): RBAC may be granted
+    // later, and a grant emits no event on the stack; an API server that has just restarted
+    // answers 403 until its authorizer has synced, which the first fast retries ride out.
     std::chrono::nanoseconds forbidden_retry = std::chrono::minutes(5);
     // Requeue while waiting for a previous stack's children to be garbage collected, or for a
     // child being deleted to disappear.

@@ -57,9 +57,11 @@ check "the etcd outage happened mid-way ($before_etcd of 150 Deployments)" bash 
 
 # ---- 3. convergence ----
 all_ready() { [ "$(kubectl -n "$NS" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" = 50 ]; }
-# 542 s in a cold rehearsal with the other suites on the second cluster (2 cores), 151-177 s alone:
-# see the closing notes (per-key exponential backoff after the outages is the suspect).
-eventually 840 "after both outages all 50 stacks are Ready" all_ready
+# A kube-apiserver that has just restarted answers 403 until its RBAC authorizer has synced. The
+# worker used to drop keys that failed with 403, so they waited for the 10-minute resync (542-548 s
+# here); it now retries them with backoff, and they converge in about 85 s on a loaded machine.
+# 360 s fails that regression and leaves room for a slow CI machine.
+eventually 360 "after both outages all 50 stacks are Ready" all_ready
 check "the operator survived both outages (same process)" bash -c "[ \"$(operator pid 2>/dev/null)\" = $pid ] && kill -0 $pid"
 check "exactly the desired objects of the 50 stacks, no duplicates, no leftovers" \
     bash -c "diff <(kubectl -n $NS get deploy,sts,ds,svc,cm,secret -o name | grep -vx configmap/kube-root-ca.crt | sort) $gen/want"

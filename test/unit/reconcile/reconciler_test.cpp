@@ -231,7 +231,7 @@ TEST_CASE("impersonation none skips verification and writes as the operator", "[
     CHECK(f.owners.calls == 0);
 }
 
-TEST_CASE("403 stalls with the forbidden message and retries slowly", "[unit]") {
+TEST_CASE("403 stalls with the forbidden message and retries with a backoff up to 5m", "[unit]") {
     fixture f;
     f.cluster.put_stack(stack_json({{"web"}}));
     f.cluster.inject = [](std::string const& line) -> std::optional<error> {
@@ -244,7 +244,7 @@ TEST_CASE("403 stalls with the forbidden message and retries slowly", "[unit]") 
     };
     auto r = f.run();
     REQUIRE(r);
-    CHECK(*r == requeue::after(std::chrono::minutes(5)));
+    CHECK(*r == requeue::backoff_up_to(std::chrono::minutes(5)));
     CHECK(f.cluster.actions ==
           strings{"apply Deployment ns/web as alice", "status ns/app as operator"});
     auto const& s = f.last_status();
@@ -252,7 +252,7 @@ TEST_CASE("403 stalls with the forbidden message and retries slowly", "[unit]") 
     CHECK(cond(s, "Stalled") == "True/Forbidden");
     CHECK(s.message.rfind("user alice cannot apply deployments.apps in namespace ns", 0) == 0);
     CHECK(s.message.find("grant user alice") != std::string::npos);
-    CHECK(s.message.find("retried every 5m") != std::string::npos);
+    CHECK(s.message.find("retried with a backoff of up to 5m") != std::string::npos);
     REQUIRE(f.events.lines.size() == 1);
     CHECK(f.events.lines[0].rfind("Warning Forbidden: user alice cannot", 0) == 0);
     // The slow retry still fails: the apply is tried, nothing else is written or emitted.

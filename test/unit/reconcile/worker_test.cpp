@@ -51,7 +51,7 @@ TEST_CASE("worker: after(d) forgets then adds after d", "[unit]") {
     CHECK(f.queue.try_get() == std::optional<std::string>("ns/a"));
 }
 
-TEST_CASE("worker: transient errors are rate limited, terminal ones forgotten", "[unit]") {
+TEST_CASE("worker: transient, conflict and terminal errors are rate limited, invalid ones forgotten", "[unit]") {
     queue_fixture f;
     f.queue.add("ns/a");
     CHECK(f.once([] { return result<requeue>(transient("503")); }));
@@ -62,11 +62,43 @@ TEST_CASE("worker: transient errors are rate limited, terminal ones forgotten", 
     CHECK(f.once([] { return result<requeue>(error{errc::conflict, "409", {}}); }));
     CHECK(f.queue.num_requeues("ns/a") == 2);
     f.clock.advance(std::chrono::milliseconds(10));
+    // A 403 of the operator's own reads (e.g. an API server that has just restarted and whose
+    // authorizer has not synced yet) is retried like any other error, not dropped until the
+    // next resync.
     CHECK(f.once([] { return result<requeue>(terminal("forbidden")); }));
+    CHECK(f.queue.num_requeues("ns/a") == 3);
+    CHECK(f.queue.delayed_len() == 1);
+    f.clock.advance(std::chrono::milliseconds(20));
+    CHECK(f.once([] { return result<requeue>(invalid("bad object", "spec")); }));
     CHECK(f.queue.num_requeues("ns/a") == 0);
     CHECK(f.queue.len() == 0);
     CHECK(f.queue.delayed_len() == 0);
-    CHECK(f.seen.size() == 3);
+    CHECK(f.seen.size() == 4);
+}
+
+TEST_CASE("worker: backoff_up_to(d) keeps the failure count and caps the delay at d", "[unit]") {
+    queue_fixture f;  // exponential_limiter: 5 ms doubling
+    f.queue.add("ns/a");
+    auto const stalled = [] { return result<requeue>(requeue::backoff_up_to(std::chrono::milliseconds(30))); };
+    CHECK(f.once(stalled));  // 5 ms
+    CHECK(f.queue.num_requeues("ns/a") == 1);
+    CHECK_FALSE(f.queue.try_get());
+    f.clock.advance(std::chrono::milliseconds(5));
+    CHECK(f.once(stalled));  // 10 ms
+    f.clock.advance(std::chrono::milliseconds(9));
+    CHECK_FALSE(f.queue.try_get());
+    f.clock.advance(std::chrono::milliseconds(1));
+    CHECK(f.once(stalled));  // 20 ms
+    f.clock.advance(std::chrono::milliseconds(20));
+    CHECK(f.once(stalled));  // 40 ms, capped at 30 ms
+    CHECK(f.queue.num_requeues("ns/a") == 4);
+    f.clock.advance(std::chrono::milliseconds(29));
+    CHECK_FALSE(f.queue.try_get());
+    f.clock.advance(std::chrono::milliseconds(1));
+    // The stall clears: success forgets the count.
+    CHECK(f.once([] { return result<requeue>(requeue::done()); }));
+    CHECK(f.queue.num_requeues("ns/a") == 0);
+    CHECK(f.seen.size() == 5);
 }
 
 TEST_CASE("worker: an exception is caught, logged and rate limited", "[unit]") {

@@ -18,7 +18,7 @@ TEST_CASE("metered reconcile: controller-runtime's reconcile families by result"
     metrics::registry m;
     std::vector<result<reconcile::requeue>> answers = {
         reconcile::requeue::done(), reconcile::requeue::after(std::chrono::seconds(5)), reconcile::requeue::done(),
-        op::transient("apiserver away"), op::terminal("forbidden"), op::conflict("changed")};
+        op::transient("apiserver away"), op::terminal("forbidden"), op::invalid("not a stack")};
     std::size_t next = 0;
     auto fn = metered_reconcile([&](kube::object_key const&, std::stop_token) { return answers.at(next++); }, m, 3);
 
@@ -39,7 +39,7 @@ TEST_CASE("metered reconcile: controller-runtime's reconcile families by result"
     // Failures by reason, and the documented compose_operator_* series.
     CHECK(has(text, R"(compose_operator_reconcile_errors_total{reason="Transient"} 1)"));
     CHECK(has(text, R"(compose_operator_reconcile_errors_total{reason="Terminal"} 1)"));
-    CHECK(has(text, R"(compose_operator_reconcile_errors_total{reason="Conflict"} 1)"));
+    CHECK(has(text, R"(compose_operator_reconcile_errors_total{reason="Invalid"} 1)"));
     CHECK(has(text, R"(compose_operator_reconcile_total{result="ok"} 3)"));
     CHECK(has(text, R"(compose_operator_reconcile_total{result="transient"} 1)"));
     CHECK(has(text, R"(compose_operator_reconcile_duration_seconds_count 6)"));
