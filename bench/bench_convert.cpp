@@ -1,11 +1,13 @@
-// bench_convert [--iterations N] [--only convert|json|yaml] [--dump-json DIR] FILE...: loads each
-// Compose file and converts it to the v1beta2 Stack JSON many times; also times the Stack JSON
-// decode/encode and the bare yaml-cpp load of the same text (the floor). Services with `build:`
+// bench_convert [--iterations N] [--only convert|json|yaml|emit] [--dump-json DIR] FILE...: loads
+// each Compose file and converts it to the v1beta2 Stack JSON many times; also times the Stack JSON
+// decode/encode, the bare yaml-cpp load of the same text (the floor) and compose::emit of the
+// loaded project (the Compose text of a v1beta1 answer). Services with `build:`
 // and no `image:` get `image: bench/<name>` so that every corpus file converts (the same work the
 // Go harness in bench/gojson/ is given). --dump-json writes each file's Stack JSON to DIR (the
 // input of bench/gojson). Prints `mean_us_per_file=<n>` last. Files that do not convert are
 // reported and skipped.
 #include "op/api/versions.hpp"
+#include "op/compose/emit.hpp"
 #include "op/compose/load.hpp"
 #include "op/conversion/convert.hpp"
 #include "op/util/json.hpp"
@@ -54,7 +56,7 @@ int main(int argc, char** argv) {
     }
     auto runs = [&](char const* what) { return only.empty() || only == what ? iterations : 0; };
     if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
-    double total_convert = 0, total_codec = 0, total_yaml = 0;
+    double total_convert = 0, total_codec = 0, total_yaml = 0, total_emit = 0;
     int files = 0;
     for (auto const& path : paths) {
         std::ifstream in(path, std::ios::binary);
@@ -97,9 +99,15 @@ int main(int argc, char** argv) {
             } catch (YAML::Exception const&) {
             }
         });
+        double emit = 0;
+        if (runs("emit") > 0) {
+            auto loaded = op::compose::load(text);
+            emit = mean_us(runs("emit"), [&] { sink += op::compose::emit(loaded->project).size(); });
+        }
         std::printf("%s: convert_us=%.1f json_decode_encode_us=%.1f yaml_cpp_load_us=%.1f "
-                    "json_bytes=%zu\n",
-                    path.c_str(), convert, codec, yaml, first->size());
+                    "emit_us=%.1f json_bytes=%zu\n",
+                    path.c_str(), convert, codec, yaml, emit, first->size());
+        total_emit += emit;
         total_convert += convert;
         total_codec += codec;
         total_yaml += yaml;
@@ -110,8 +118,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::printf("files=%d mean_json_decode_encode_us=%.1f mean_yaml_cpp_load_us=%.1f "
-                "convert_vs_yaml=%.2f (sink %zu)\n",
-                files, total_codec / files, total_yaml / files,
+                "mean_emit_us=%.1f convert_vs_yaml=%.2f (sink %zu)\n",
+                files, total_codec / files, total_yaml / files, total_emit / files,
                 total_yaml > 0 ? total_convert / total_yaml : 0.0, sink % 10);
     std::printf("mean_us_per_file=%.1f\n", total_convert / files);
     return 0;

@@ -1,12 +1,10 @@
-// project -> node tree -> YAML text through yaml-cpp's emitter.
+// project -> node tree -> YAML text (written here, not through yaml-cpp's emitter).
 #include "op/compose/emit.hpp"
 
 #include "op/compose/scalars.hpp"
 
-#include <yaml-cpp/emitter.h>
-#include <yaml-cpp/emittermanip.h>
-
 #include <charconv>
+#include <string_view>
 
 namespace op::compose {
 namespace {
@@ -325,7 +323,7 @@ node named(std::map<std::string, T> const& m) {
     return n;
 }
 
-bool needs_quotes(std::string const& s) {
+bool needs_quotes(std::string_view s) {
     if (s.empty()) return true;
     static constexpr std::string_view words[] = {"~", "null", "Null", "NULL", "true", "True",
         "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
@@ -337,47 +335,178 @@ bool needs_quotes(std::string const& s) {
     return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
 }
 
-void write(YAML::Emitter& e, node const& n, bool esc, bool is_key = false) {
-    switch (n.type) {
-        case node::kind::null: e << YAML::Null; return;
-        case node::kind::scalar: {
-            std::string text = n.scalar;
-            if (esc && !is_key && text.find('$') != std::string::npos) {
-                std::string out;
-                for (char c : text) {
-                    out += c;
-                    if (c == '$') out += '$';
-                }
-                text = std::move(out);
+// ---- YAML text, written directly (block style, two-space indent) ----
+// yaml-cpp's emitter tests every scalar against its regular expressions, which made it most of
+// the cost of a v1beta2 -> v1beta1 conversion; this writer decides with one pass per scalar.
+
+// True when `s` can be written as a plain scalar in block context and reads back as the same
+// text. Deliberately narrower than YAML allows: printable ASCII only, no leading or trailing
+// space, no indicator first (a '-', '?' or ':' first only before a non-space), no ": ", " #",
+// '#', flow indicators, quotes or backslashes anywhere, no trailing ':', no document marker.
+// Everything else is double-quoted, which reads back as a string, as such text would anyway.
+bool plain_safe(std::string_view s) {
+    if (s.empty() || s.front() == ' ' || s.back() == ' ' || s.back() == ':') return false;
+    if (s.starts_with("---") || s.starts_with("...")) return false;
+    switch (s.front()) {
+        case '-': case '?': case ':':
+            if (s.size() == 1 || s[1] == ' ') return false;
+            break;
+        case '&': case '*': case '!': case '|': case '>': case '%': case '@': case '`':
+            return false;
+        default: break;
+    }
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto const c = static_cast<unsigned char>(s[i]);
+        if (c < 0x20 || c > 0x7e) return false;
+        switch (c) {
+            case '#': case ',': case '[': case ']': case '{': case '}': case '"': case '\'':
+            case '\\':
+                return false;
+            case ':':
+                if (i + 1 < s.size() && s[i + 1] == ' ') return false;
+                break;
+            default: break;
+        }
+    }
+    return true;
+}
+
+// `s` double-quoted. UTF-8 passes through; control characters, DEL, and the characters YAML
+// reads as line breaks or a byte-order mark (U+0085, U+2028, U+2029, U+FEFF) are escaped.
+void double_quoted(std::string& out, std::string_view s) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    out += '"';
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        auto const c = static_cast<unsigned char>(s[i]);
+        switch (c) {
+            case '"': out += "\\\""; continue;
+            case '\\': out += "\\\\"; continue;
+            case '\n': out += "\\n"; continue;
+            case '\t': out += "\\t"; continue;
+            case '\r': out += "\\r"; continue;
+            case '\0': out += "\\0"; continue;
+            default: break;
+        }
+        if (c < 0x20 || c == 0x7f) {
+            out += "\\x";
+            out += hex[c >> 4];
+            out += hex[c & 0xf];
+            continue;
+        }
+        // U+0085 = C2 85; U+2028/U+2029 = E2 80 A8/A9; U+FEFF = EF BB BF.
+        auto const rest = s.substr(i);
+        if (rest.starts_with("\xC2\x85")) { out += "\\u0085"; i += 1; continue; }
+        if (rest.starts_with("\xE2\x80\xA8")) { out += "\\u2028"; i += 2; continue; }
+        if (rest.starts_with("\xE2\x80\xA9")) { out += "\\u2029"; i += 2; continue; }
+        if (rest.starts_with("\xEF\xBB\xBF")) { out += "\\uFEFF"; i += 2; continue; }
+        out += static_cast<char>(c);
+    }
+    out += '"';
+}
+
+class yaml_writer {
+public:
+    explicit yaml_writer(bool escape_dollars) : esc_(escape_dollars) {}
+
+    std::string take(node const& top) {
+        if (is_block(top)) {
+            block(top, 0, false);
+        } else {
+            inline_value(top, false);
+            out_ += '\n';
+        }
+        return std::move(out_);
+    }
+
+private:
+    // Implicit keys are limited to 1,024 characters (YAML 1.2, 7.4.2); longer ones are explicit.
+    static constexpr std::size_t max_implicit_key = 1000;
+
+    static bool is_block(node const& n) {
+        return (n.type == node::kind::mapping && !n.entries.empty()) ||
+               (n.type == node::kind::sequence && !n.items.empty());
+    }
+
+    void indent(int col) { out_.append(static_cast<std::size_t>(col), ' '); }
+
+    void scalar(node const& n, bool is_key) {
+        std::string_view text = n.scalar;
+        std::string escaped;
+        if (esc_ && !is_key && text.find('$') != std::string_view::npos) {
+            escaped.reserve(text.size() + 4);
+            for (char c : text) {
+                escaped += c;
+                if (c == '$') escaped += '$';
             }
-            // Values kept from the source (extensions, build, ...) keep their quoting; values
-            // built from typed fields are quoted when YAML could read them as another type.
-            bool const from_source = n.where.line != 0;
-            bool const quote = from_source ? (n.quoted || text.empty())
-                                           : (n.tag != "?" && (needs_quotes(text) || n.quoted));
-            if (quote) e << YAML::DoubleQuoted;
-            e << text;
+            text = escaped;
+        }
+        // Values kept from the source (extensions, build, ...) keep their quoting; values
+        // built from typed fields are quoted when YAML could read them as another type.
+        bool const from_source = n.where.line != 0;
+        bool const quote = from_source ? (n.quoted || text.empty())
+                                       : (n.tag != "?" && (needs_quotes(text) || n.quoted));
+        if (quote || !plain_safe(text)) {
+            double_quoted(out_, text);
+        } else {
+            out_ += text;
+        }
+    }
+
+    // A scalar, null or empty collection on the current line.
+    void inline_value(node const& n, bool is_key) {
+        switch (n.type) {
+            case node::kind::null: out_ += '~'; return;
+            case node::kind::scalar: scalar(n, is_key); return;
+            case node::kind::sequence: out_ += "[]"; return;
+            case node::kind::mapping: out_ += "{}"; return;
+        }
+    }
+
+    // A non-empty collection whose entries start at column `col`; with `continues`, the first
+    // entry goes on the current line (after "- ").
+    void block(node const& n, int col, bool continues) {
+        bool first = true;
+        if (n.type == node::kind::sequence) {
+            for (auto const& item : n.items) {
+                if (!(first && continues)) indent(col);
+                first = false;
+                out_ += "- ";
+                if (is_block(item)) {
+                    block(item, col + 2, true);
+                } else {
+                    inline_value(item, false);
+                    out_ += '\n';
+                }
+            }
             return;
         }
-        case node::kind::sequence:
-            if (n.items.empty()) e << YAML::Flow;
-            e << YAML::BeginSeq;
-            for (auto const& i : n.items) write(e, i, esc);
-            e << YAML::EndSeq;
-            return;
-        case node::kind::mapping:
-            if (n.entries.empty()) e << YAML::Flow;
-            e << YAML::BeginMap;
-            for (auto const& [k, v] : n.entries) {
-                e << YAML::Key;
-                write(e, node::make_scalar(k), esc, true);
-                e << YAML::Value;
-                write(e, v, esc);
+        for (auto const& [k, v] : n.entries) {
+            if (!(first && continues)) indent(col);
+            first = false;
+            node const key = node::make_scalar(k);
+            if (k.size() > max_implicit_key) {
+                out_ += "? ";
+                scalar(key, true);
+                out_ += '\n';
+                indent(col);
+            } else {
+                scalar(key, true);
             }
-            e << YAML::EndMap;
-            return;
+            out_ += ':';
+            if (is_block(v)) {
+                out_ += '\n';
+                block(v, col + 2, false);
+            } else {
+                out_ += ' ';
+                inline_value(v, false);
+                out_ += '\n';
+            }
+        }
     }
-}
+
+    bool esc_;
+    std::string out_;
+};
 
 }  // namespace
 
@@ -392,10 +521,7 @@ std::string emit(project const& p, emit_options const& options) {
     if (!p.secrets.empty()) top.add("secrets", named(p.secrets));
     if (!p.configs.empty()) top.add("configs", named(p.configs));
     top.nodes(p.extensions);
-    YAML::Emitter e;
-    e.SetIndent(2);
-    write(e, top.done(), options.escape_dollars);
-    return std::string(e.c_str()) + "\n";
+    return yaml_writer(options.escape_dollars).take(top.done());
 }
 
 }  // namespace op::compose
