@@ -183,7 +183,7 @@ int main(int argc, char** argv) {
     opts.threads = server_threads;
     opts.read_timeout = std::chrono::seconds(30);
     opts.write_timeout = std::chrono::seconds(30);
-    auto key = hmac_key::generate();
+    auto key = op::identity::hmac_key::generate();
     if (!key) return 1;
     op::mapping::mapping_options mo;
     handlers h = op::runtime::make_handlers(*key, mo, nullptr);

@@ -157,12 +157,12 @@ result<std::string> ensure_serving_cert(run_options const& o, cert_renewer& rene
     return renewer.init();
 }
 
-result<webhook::hmac_key> ensure_owner_key(kube::client& c, run_options const& o) {
+result<identity::hmac_key> ensure_owner_key(kube::client& c, run_options const& o) {
     OP_TRY(auto secret, get_or_create_secret(c, o, key_secret, [&]() -> result<std::string> {
-        OP_TRY(auto k, webhook::hmac_key::generate());
+        OP_TRY(auto k, identity::hmac_key::generate());
         return secret_body(o, key_secret, "Opaque", {{"key", std::string(k.bytes())}});
     }));
-    return webhook::hmac_key::from_bytes(secret_value(*secret, "key"));
+    return identity::hmac_key::from_bytes(secret_value(*secret, "key"));
 }
 
 result<void> register_webhooks(kube::client& c, run_options const& o, std::string const& ca_pem) {

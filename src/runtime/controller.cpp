@@ -58,7 +58,7 @@ result<void> metered_writer::update_status(kube::object const& stack, api::stack
     return r;
 }
 
-controller::controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
+controller::controller(kube::client& c, run_options const& o, identity::hmac_key const& key, std::string instance,
                        metrics::registry& metrics, write_fence const& fence)
     : opts_(o),
       queue_(util::system_clock(), nullptr, kube::queue_metrics{&metrics, reconcile_controller_name}),
@@ -70,7 +70,7 @@ controller::controller(kube::client& c, run_options const& o, webhook::hmac_key 
       events_(recorder_),
       fenced_events_(events_, fence),
       owners_([key](rapidjson::Value const& stack) -> result<reconcile::identity> {
-          OP_TRY(auto w, webhook::verify_owner(stack, key));
+          OP_TRY(auto w, identity::verify_owner(stack, key));
           return reconcile::identity{w.username, w.uid, w.groups, w.extra};
       }) {
     kube::informer_options stack_opts;

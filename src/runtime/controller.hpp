@@ -3,6 +3,7 @@
 // the reconciler and its workers. start() returns once the caches synced and workers run.
 #include "fence.hpp"
 #include "reconcile_metrics.hpp"
+#include "op/identity/identity.hpp"
 #include "op/kube/client.hpp"
 #include "op/kube/events.hpp"
 #include "op/kube/informer.hpp"
@@ -12,7 +13,6 @@
 #include "op/reconcile/reconciler.hpp"
 #include "op/reconcile/worker.hpp"
 #include "op/runtime/operator.hpp"
-#include "op/webhook/identity.hpp"
 #include "op/metrics/registry.hpp"
 
 #include <atomic>
@@ -50,7 +50,7 @@ public:
     // families (controller "stack"), compose_operator_reconcile_errors_total{reason} and the
     // documented compose_operator_reconcile_* and compose_operator_writes_total. Once `fence` is
     // engaged (leadership lost) no write or Event leaves this controller.
-    controller(kube::client& c, run_options const& o, webhook::hmac_key const& key, std::string instance,
+    controller(kube::client& c, run_options const& o, identity::hmac_key const& key, std::string instance,
                metrics::registry& metrics, write_fence const& fence);
     ~controller();
     controller(controller const&) = delete;

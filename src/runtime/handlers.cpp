@@ -3,6 +3,7 @@
 #include "op/conversion/convert.hpp"
 #include "op/mapping/labels.hpp"
 #include "op/util/log.hpp"
+#include "op/webhook/owner.hpp"
 #include "parts.hpp"
 
 #include <fmt/format.h>
@@ -16,7 +17,7 @@ bool is_stack(webhook::admission_request const& req) {
 
 }  // namespace
 
-webhook::handlers make_handlers(webhook::hmac_key const& key, mapping::mapping_options const& mapping,
+webhook::handlers make_handlers(identity::hmac_key const& key, mapping::mapping_options const& mapping,
                                 admission::object_lookup lookup) {
     webhook::handlers h;
 

@@ -3,15 +3,16 @@
 // layer directly (plan_owner's patch, verify_owner). Properties: never crash; both answers are
 // JSON; the owner patch is a JSON array.
 #include "fuzz_check.hpp"
+#include "op/identity/identity.hpp"
 #include "op/util/json.hpp"
-#include "op/webhook/identity.hpp"
+#include "op/webhook/owner.hpp"
 #include "op/webhook/review.hpp"
 #include "parts.hpp"
 
 namespace {
 
-op::webhook::hmac_key const& key() {
-    static auto const k = op::webhook::hmac_key::from_bytes(std::string(32, 'k')).value();
+op::identity::hmac_key const& key() {
+    static auto const k = op::identity::hmac_key::from_bytes(std::string(32, 'k')).value();
     return k;
 }
 
@@ -38,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             auto parsed = json::parse(*patch);
             OP_FUZZ_CHECK(parsed.has_value() && parsed->IsArray());
         }
-        if (req->object.IsObject()) (void)webhook::verify_owner(req->object, key());
+        if (req->object.IsObject()) (void)identity::verify_owner(req->object, key());
     }
     return 0;
 }

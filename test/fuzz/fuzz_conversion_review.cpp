@@ -9,7 +9,7 @@
 namespace {
 
 op::webhook::conversion_handler const& convert() {
-    static auto const k = op::webhook::hmac_key::from_bytes(std::string(32, 'k')).value();
+    static auto const k = op::identity::hmac_key::from_bytes(std::string(32, 'k')).value();
     static op::mapping::mapping_options const mapping;
     static op::webhook::handlers const h = op::runtime::make_handlers(k, mapping, nullptr);
     return h.convert;

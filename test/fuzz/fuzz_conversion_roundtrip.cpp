@@ -11,8 +11,9 @@
 #include "fuzz_check.hpp"
 #include "op/api/versions.hpp"
 #include "op/conversion/convert.hpp"
+#include "op/identity/identity.hpp"
 #include "op/util/json.hpp"
-#include "op/webhook/identity.hpp"
+#include "op/webhook/owner.hpp"
 
 #include <rapidjson/pointer.h>
 
@@ -47,8 +48,8 @@ api::stack via(api::stack const& hub, api::version v) {
     return std::move(back->stack);
 }
 
-webhook::hmac_key const& key() {
-    static auto const k = webhook::hmac_key::from_bytes(std::string(32, 'p')).value();
+identity::hmac_key const& key() {
+    static auto const k = identity::hmac_key::from_bytes(std::string(32, 'p')).value();
     return k;
 }
 
@@ -109,7 +110,7 @@ void check_owner_identity(rapidjson::Document const& input, api::stack h, api::v
     apply_patch(created, plan->patch);
     auto storage = conversion::convert(created, api::version::v1beta2);
     if (!storage) return;
-    OP_FUZZ_CHECK(webhook::verify_owner(storage->object, key()).has_value());
+    OP_FUZZ_CHECK(identity::verify_owner(storage->object, key()).has_value());
     auto old_served = conversion::convert(storage->object, served);
     if (!old_served) return;
     rapidjson::Document const& old_obj = old_served->object;
@@ -125,7 +126,7 @@ void check_owner_identity(rapidjson::Document const& input, api::stack h, api::v
     auto update = webhook::plan_owner(request("UPDATE", "bob", new_obj, &old_obj), key(), 2);
     if (!update) return;
     apply_patch(new_obj, update->patch);
-    auto const owner = webhook::verify_owner(new_obj, key());
+    auto const owner = identity::verify_owner(new_obj, key());
     if (!update->resigned) {
         OP_FUZZ_CHECK(hub_of(old_obj) == hub_of(new_obj));
         OP_FUZZ_CHECK(owner.has_value() && owner->username == "alice");
@@ -137,7 +138,7 @@ void check_owner_identity(rapidjson::Document const& input, api::stack h, api::v
         auto stored = conversion::convert(new_obj, api::version::v1beta2);
         OP_FUZZ_CHECK(stored.has_value());
         OP_FUZZ_CHECK(hub_of(stored->object) == hub_of(new_obj));
-        auto const kept = webhook::verify_owner(stored->object, key());
+        auto const kept = identity::verify_owner(stored->object, key());
         OP_FUZZ_CHECK(kept.has_value() && kept->username == owner->username);
     }
 }

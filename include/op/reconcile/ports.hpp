@@ -111,9 +111,9 @@ public:
     [[nodiscard]] virtual result<identity> verify(rapidjson::Value const& stack) const = 0;
 };
 
-// An owner_verifier made of a function, e.g. wrapping webhook::verify_owner with the HMAC key:
+// An owner_verifier made of a function, e.g. wrapping op::identity::verify_owner with the HMAC key:
 //   function_owner_verifier{[&key](auto const& o) -> result<identity> {
-//       OP_TRY(auto w, webhook::verify_owner(o, key));
+//       OP_TRY(auto w, op::identity::verify_owner(o, key));
 //       return identity{w.username, w.uid, w.groups, w.extra}; }}
 class function_owner_verifier final : public owner_verifier {
 public:

@@ -3,6 +3,7 @@
 // requests handed to handlers, the responses they return, and the transport functions that turn
 // an HTTP body into a request, call a handler and encode the answer (reference/kubernetes.md 3.1,
 // 3.3). Nothing here does I/O; the HTTPS server calls serve_conversion / serve_admission.
+#include "op/identity/user_info.hpp"
 #include "op/util/error.hpp"
 #include "op/util/json.hpp"
 
@@ -40,14 +41,8 @@ struct group_version_resource {
     std::string group, version, resource;
 };
 
-// userInfo of the requester; also the persisted Stack owner (identity.hpp).
-struct user_info {
-    std::string username;
-    std::string uid;
-    std::vector<std::string> groups;
-    std::map<std::string, std::vector<std::string>> extra;
-    friend bool operator==(user_info const&, user_info const&) = default;
-};
+// userInfo of the requester; also the persisted Stack owner (op/identity/identity.hpp).
+using user_info = identity::user_info;
 
 struct admission_request {
     std::string uid;

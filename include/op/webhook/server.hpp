@@ -5,7 +5,8 @@
 //   server.hpp    async HTTPS (TLS 1.2+, HTTP/1.1 keep-alive) on its own io_context and thread
 //                 pool; POST /convert, /mutate, /validate; cert reload; graceful stop.
 //   review.hpp    ConversionReview / AdmissionReview types, decoding, encoding, response helpers.
-//   identity.hpp  owner annotations and their HMAC signature (design.md "Identity").
+//   owner.hpp     the owner patch of the mutating webhook (the annotations, digests and HMAC
+//                 signatures are op/identity, design.md "Identity").
 //   certs.hpp     self-made CA and serving certificate when none is mounted.
 //   probes.hpp    plain-HTTP /healthz, /readyz, /metrics (the op/metrics registry).
 //

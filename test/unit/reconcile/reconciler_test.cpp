@@ -1,8 +1,9 @@
 #include "op/reconcile/reconciler.hpp"
 
 #include "fakes.hpp"
+#include "op/identity/identity.hpp"
 #include "op/util/json.hpp"
-#include "op/webhook/identity.hpp"
+#include "op/webhook/owner.hpp"
 #include "op_catch.hpp"
 
 #include <fmt/format.h>
@@ -448,9 +449,9 @@ TEST_CASE("Ingress is a child kind of networking.k8s.io/v1", "[unit]") {
     CHECK(kind_name(child_kind::ingress) == "Ingress");
 }
 
-// The real verifier (webhook::verify_owner with the HMAC key), as the controller wires it.
+// The real verifier (identity::verify_owner with the HMAC key), as the controller wires it.
 namespace {
-std::string signed_for_alice(std::string const& stack, op::webhook::hmac_key const& key) {
+std::string signed_for_alice(std::string const& stack, op::identity::hmac_key const& key) {
     auto doc = json::parse(stack);
     REQUIRE(doc);
     op::webhook::admission_request create;
@@ -473,10 +474,10 @@ std::string signed_for_alice(std::string const& stack, op::webhook::hmac_key con
 }  // namespace
 
 TEST_CASE("a spec that is not the signed one writes no child: Stalled and a Warning event", "[unit]") {
-    auto key = *op::webhook::hmac_key::from_bytes(std::string(32, 'r'));
-    function_owner_verifier real([&key](rapidjson::Value const& o) -> result<identity> {
-        OP_TRY(auto w, op::webhook::verify_owner(o, key));
-        return identity{w.username, w.uid, w.groups, w.extra};
+    auto key = *op::identity::hmac_key::from_bytes(std::string(32, 'r'));
+    function_owner_verifier real([&key](rapidjson::Value const& o) -> result<reconcile::identity> {
+        OP_TRY(auto w, op::identity::verify_owner(o, key));
+        return reconcile::identity{w.username, w.uid, w.groups, w.extra};
     });
     fake_cluster cluster;
     fake_events events;

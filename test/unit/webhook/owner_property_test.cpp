@@ -5,7 +5,7 @@
 #include "op/api/versions.hpp"
 #include "op/compose/emit.hpp"
 #include "op/conversion/convert.hpp"
-#include "op/webhook/identity.hpp"
+#include "op/webhook/owner.hpp"
 
 #include "fixture.hpp"
 #include "op_catch.hpp"
@@ -16,6 +16,7 @@
 #include <random>
 
 using namespace op;
+using namespace op::identity;
 using namespace op::webhook;
 using op::webhook::test::parse;
 

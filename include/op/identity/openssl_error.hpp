@@ -1,11 +1,11 @@
 #pragma once
-// Private helpers over OpenSSL shared by the webhook sources.
+// The OpenSSL error queue as text, for the modules that call OpenSSL (identity, webhook).
 #include <string>
 #include <string_view>
 
-namespace op::webhook::detail {
+namespace op::identity {
 
 // The last OpenSSL error queue entry as text (and clears the queue); `what` is prefixed.
 [[nodiscard]] std::string openssl_error(std::string_view what);
 
-}  // namespace op::webhook::detail
+}  // namespace op::identity

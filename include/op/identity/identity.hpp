@@ -1,7 +1,7 @@
 #pragma once
-// Stack ownership (design.md "Identity"). The mutating webhook records who created a Stack, or
-// last changed its EFFECTIVE spec, in annotation compose.docker.com/owner (the requester's
-// userInfo as canonical JSON) plus compose.docker.com/owner-signature:
+// Module `identity`: Stack ownership (design.md "Identity"). The mutating webhook records who
+// created a Stack, or last changed its EFFECTIVE spec, in annotation compose.docker.com/owner (the
+// requester's userInfo as canonical JSON) plus compose.docker.com/owner-signature:
 //   v2;kid=<key id>;iat=<unix seconds>;spec=sha256:<hex>;mac=<base64 HMAC-SHA256>
 // where the MAC covers namespace, name, the owner JSON, the key id, the issue time and the digest
 // of the effective spec (the hub's canonical spec plus the kept Compose text, whatever version
@@ -9,31 +9,27 @@
 // and refuses a stack whose spec and signature disagree, so a write that bypassed the webhook
 // fails closed.
 //
-// "Effective spec changed" is decided on the hub (op::conversion::decode_to_hub of the old and
-// new objects, the very functions storage conversion uses), never on the request's `spec`.
-// The conversion annotations (compose-file, compose-file-spec-hash, structured-spec,
-// structured-spec-compose-hash) are the operator's alone: a CREATE never keeps them, and an
-// UPDATE keeps one only when it is byte-identical to the old object's (which the API server got
-// from the operator's own conversion); any other value is dropped (with a warning) before the
-// decision is made, so what the webhook decides on is what storage keeps.
+// This module owns the identity type (user_info.hpp), the HMAC key, the canonical owner JSON, the
+// effective-spec digests, signing and verification. What the mutating webhook does with them on
+// a Stack write (the owner patch) is op/webhook/owner.hpp.
 // Pure: no I/O.
 #include "op/api/hub.hpp"
+#include "op/conversion/convert.hpp"
+#include "op/identity/user_info.hpp"
 #include "op/util/error.hpp"
-#include "op/webhook/review.hpp"
 
 #include <rapidjson/document.h>
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
-namespace op::webhook {
+namespace op::identity {
 
 inline constexpr std::string_view owner_annotation = "compose.docker.com/owner";
 inline constexpr std::string_view owner_signature_annotation = "compose.docker.com/owner-signature";
-
-using owner = user_info;
 
 // The HMAC key: at least 32 bytes.
 class hmac_key {
@@ -65,6 +61,20 @@ private:
 // Impersonate-Extra-<key> header names and refuses CR, LF and NUL in any header value.)
 [[nodiscard]] result<void> check_identity(user_info const& u);
 
+// ---- effective-spec digests ------------------------------------------------------------------
+
+// The annotations storage conversion reads to keep round trips lossless: the operator's alone.
+inline constexpr std::array<std::string_view, 4> conversion_annotations = {
+    conversion::compose_file_annotation, conversion::compose_file_hash_annotation,
+    conversion::structured_spec_annotation, conversion::structured_spec_hash_annotation};
+
+// metadata.annotations of an object; nullptr when there is no metadata object or no annotations.
+[[nodiscard]] rapidjson::Value const* annotations_of(rapidjson::Value const& object);
+// The string value of `key` in `annotations`; nullopt when `annotations` is null or not an
+// object, or the key is absent or not a string.
+[[nodiscard]] std::optional<std::string> annotation(rapidjson::Value const* annotations,
+                                                    std::string_view key);
+
 // "sha256:<64 hex>" of the effective spec of a hub: its canonical spec JSON and the kept Compose
 // text (when there is one). Equal for equal hubs (spec and compose_file).
 [[nodiscard]] std::string spec_digest(api::stack const& hub);
@@ -74,6 +84,8 @@ private:
 // conversion annotations (such a stack cannot be reconciled; the digest only tells whether an
 // UPDATE changed it). Linear in the object's size.
 [[nodiscard]] std::string effective_spec_digest(rapidjson::Value const& object);
+
+// ---- signatures --------------------------------------------------------------------------------
 
 // The parts of an owner-signature annotation value.
 struct owner_signature {
@@ -89,34 +101,6 @@ struct owner_signature {
 // Splits a v2 signature value; fails (invalid) on any other shape, e.g. a v1 signature.
 [[nodiscard]] result<owner_signature> parse_owner_signature(std::string_view value);
 
-// What the mutating webhook does to a Stack write.
-struct owner_plan {
-    std::string patch = "[]";           // RFC 6902 JSON array text
-    std::vector<std::string> warnings;  // e.g. a dropped conversion annotation
-    bool resigned = false;              // the requester became the owner
-};
-
-// The patch that puts the right owner and conversion annotations on req.object: CREATE and
-// UPDATEs whose effective spec changes get the requester; other UPDATEs (metadata-only, finalizers,
-// subResource status) get the old object's owner annotations back exactly (removed if it had none).
-// DELETE/CONNECT give "[]". Fails (invalid) when the object is missing or not Stack-shaped, has no
-// name (generateName cannot be signed), or when a requester who would become the owner has an
-// identity check_identity refuses. `now` is the issue time written into a new signature.
-[[nodiscard]] result<owner_plan> plan_owner(admission_request const& req, hmac_key const& key,
-                                            std::int64_t now);
-// plan_owner(...).patch with the system clock.
-[[nodiscard]] result<std::string> owner_patch(admission_request const& req, hmac_key const& key);
-
-// The mutating handler around plan_owner: allowed (with the patch when not empty, and the
-// warnings), or a denied 400 review naming the problem when plan_owner fails.
-[[nodiscard]] admission_response mutate_owner(admission_request const& req, hmac_key const& key);
-
-// True when an admission request needs the spec validated: CREATE, and UPDATEs of the main
-// resource that change the effective spec of a stack not being deleted. Metadata, finalizer and
-// status updates, and any update of a stack with deletionTimestamp set, never do, so a stack
-// whose spec no longer validates can always be deleted.
-[[nodiscard]] bool needs_spec_validation(admission_request const& req);
-
 // Reads and checks the owner annotations of a stored object (namespace and name from its
 // metadata) against the digest of the effective spec that is about to be acted on. Fails
 // (terminal) when unsigned, in an old format, unparsable, tampered, signed with another key or
@@ -128,4 +112,4 @@ struct owner_plan {
 [[nodiscard]] result<owner> verify_owner(rapidjson::Value const& object, hmac_key const& key);
 [[nodiscard]] result<owner> verify_owner(std::string_view object_json, hmac_key const& key);
 
-}  // namespace op::webhook
+}  // namespace op::identity
