@@ -84,6 +84,33 @@ bool all_ascii(std::string_view text) {
     return (acc & 0x8080808080808080ull) == 0;
 }
 
+// RapidJSON decodes a lone low-surrogate escape (\uDC00-\uDFFF without a high surrogate before
+// it) to the three bytes ED B0-BF xx, which are not UTF-8 (a lone high surrogate is a parse
+// error). Such a string is kept with U+FFFD (EF BF BD, the same length) in their place, as Go's
+// encoding/json, and so the API server, reads it: every string json::parse returns is UTF-8.
+bool has_surrogate(char const* s, std::size_t n) {
+    for (auto const* p = static_cast<char const*>(std::memchr(s, '\xED', n)); p != nullptr;) {
+        std::size_t const at = static_cast<std::size_t>(p - s);
+        if (at + 1 < n && (static_cast<unsigned char>(p[1]) & 0xE0u) == 0xA0u) return true;
+        p = at + 1 < n ? static_cast<char const*>(std::memchr(p + 1, '\xED', n - at - 1)) : nullptr;
+    }
+    return false;
+}
+
+std::string without_surrogates(char const* s, std::size_t n) {
+    std::string out(s, n);
+    for (std::size_t i = 0; i + 2 < n; ++i) {
+        if (static_cast<unsigned char>(out[i]) == 0xEDu &&
+            (static_cast<unsigned char>(out[i + 1]) & 0xE0u) == 0xA0u) {
+            out[i] = '\xEF';
+            out[i + 1] = '\xBF';
+            out[i + 2] = '\xBD';
+            i += 2;
+        }
+    }
+    return out;
+}
+
 // Forwards SAX events to a Document and stops the parse (kParseErrorTermination) when objects and
 // arrays nest deeper than `cap`, so the recursive parser never recurses more than cap + 1 levels,
 // or when more than `values_cap` values would be built. Values are counted as the JSON text's
@@ -109,8 +136,18 @@ struct capped {
     bool Uint64(std::uint64_t i) { return element() && doc.Uint64(i); }
     bool Double(double d) { return element() && doc.Double(d); }
     bool RawNumber(char const* s, rapidjson::SizeType n, bool copy) { return element() && doc.RawNumber(s, n, copy); }
-    bool String(char const* s, rapidjson::SizeType n, bool copy) { return element() && doc.String(s, n, copy); }
-    bool Key(char const* s, rapidjson::SizeType n, bool copy) { return item() && doc.Key(s, n, copy); }
+    bool String(char const* s, rapidjson::SizeType n, bool copy) {
+        if (!element()) return false;
+        if (!has_surrogate(s, n)) return doc.String(s, n, copy);
+        std::string const fixed = without_surrogates(s, n);
+        return doc.String(fixed.data(), n, true);
+    }
+    bool Key(char const* s, rapidjson::SizeType n, bool copy) {
+        if (!item()) return false;
+        if (!has_surrogate(s, n)) return doc.Key(s, n, copy);
+        std::string const fixed = without_surrogates(s, n);
+        return doc.Key(fixed.data(), n, true);
+    }
     bool StartObject() { return element() && enter(true) && doc.StartObject(); }
     bool EndObject(rapidjson::SizeType n) { leave(); return doc.EndObject(n); }
     bool StartArray() { return element() && enter(false) && doc.StartArray(); }

@@ -32,6 +32,20 @@ TEST_CASE("parse rejects malformed, oversized, too deep and non-UTF-8 input", "[
     CHECK_FALSE(op::json::parse("\"\xff\xfe\"").has_value());
 }
 
+TEST_CASE("parse keeps a lone low-surrogate escape as U+FFFD, as Go reads it: strings are UTF-8",
+          "[unit][util]") {
+    // RapidJSON alone decodes "\uDFFF" to ED BF BF, which is not UTF-8 (fuzz_admission_review
+    // found an owner patch that was then not JSON). Keys, values, ASCII and non-ASCII texts.
+    auto doc = op::json::parse(R"({"k\uDC00":"a\uDFFFb","v":["\uDC80"],"ok":"\uD83D\uDE00"})");
+    REQUIRE(doc);
+    CHECK(op::json::dump(*doc) == "{\"k\xEF\xBF\xBD\":\"a\xEF\xBF\xBD" "b\",\"v\":[\"\xEF\xBF\xBD\"],"
+                                  "\"ok\":\"\xF0\x9F\x98\x80\"}");
+    auto mixed = op::json::parse("[\"\xC3\xA9\\uDFFF\xC3\xA9\"]");  // non-ASCII text: the validating parse
+    REQUIRE(mixed);
+    CHECK(op::json::dump(*mixed) == "[\"\xC3\xA9\xEF\xBF\xBD\xC3\xA9\"]");
+    CHECK_FALSE(op::json::parse(R"(["\uD800"])").has_value());  // a lone high surrogate: refused
+}
+
 TEST_CASE("nesting_depth ignores brackets inside strings", "[unit][util]") {
     CHECK(op::json::nesting_depth(R"({"a":"[[[[{{{"})", 100) == 1);
     CHECK(op::json::nesting_depth(R"([[["\"]]]"]]])", 100) == 3);
