@@ -27,6 +27,8 @@ ETCD_PEER_PORT=$((ETCD_PORT + 1))
 PV_POOL=${OP_PV_POOL:-250}
 NODE_NAME=kwok-node-0
 SERVICE_CIDR=10.96.0.0/16
+# --service-node-port-range 20000-52767 (32,768 ports, the default has 2,768): nothing binds a
+# NodePort here (no kube-proxy), and bench_converge publishes two per stack for 2,000 stacks.
 
 log() { printf '[cluster %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -149,6 +151,7 @@ start_apiserver() {
         --service-account-issuer "https://kubernetes.default.svc.cluster.local" \
         --service-account-key-file "$DIR/pki/sa.pub" --service-account-signing-key-file "$DIR/pki/sa.key" \
         --service-cluster-ip-range "$SERVICE_CIDR" --endpoint-reconciler-type none \
+        --service-node-port-range 20000-52767 \
         --enable-priority-and-fairness=false --max-requests-inflight 0 --max-mutating-requests-inflight 0 \
         --storage-media-type application/json \
         --v 0
