@@ -122,7 +122,8 @@ net::awaitable<result<void>> informer::list_all() {
             co_return page.error();
         }
         { std::lock_guard lock(mutex_); ++stats_.pages; }
-        for (auto& o : page->items) all.push_back(std::move(o));
+        for (auto& o : page->items)
+            all.push_back(opts_.keep_bookkeeping ? std::move(o) : without_bookkeeping(o));
         rv = page->resource_version;
         if (page->continue_token.empty()) break;
         lo.continue_token = page->continue_token;
@@ -155,6 +156,7 @@ net::awaitable<result<void>> informer::watch_once() {
             case watch_event_type::bookmark: break;
             case watch_event_type::added:
             case watch_event_type::modified:
+                if (!opts_.keep_bookkeeping) ev.obj = without_bookkeeping(ev.obj);
                 if (auto d = store_.upsert(ev.obj)) dispatch(*d);
                 break;
             case watch_event_type::deleted:

@@ -1,5 +1,7 @@
 #include "op/kube/resource.hpp"
 
+#include "object_alloc.hpp"
+
 #include "op/util/json.hpp"
 
 #include <fmt/chrono.h>
@@ -58,6 +60,45 @@ std::string_view controller_uid(rapidjson::Value const& obj) {
             return {uid->GetString(), uid->GetStringLength()};
     }
     return {};
+}
+
+object without_bookkeeping(object const& o) {
+    if (!o || !o->IsObject()) return o;
+    auto const* meta = json::find(*o, "metadata");
+    if (meta == nullptr || !meta->IsObject()) return o;
+    auto const* annotations = json::find(*meta, "annotations");
+    bool const last_applied = annotations != nullptr && annotations->IsObject() &&
+                              json::find(*annotations, last_applied_annotation) != nullptr;
+    if (!last_applied && json::find(*meta, "managedFields") == nullptr) return o;
+    using value = rapidjson::Value;
+    auto h = detail::new_object();
+    auto& a = h->doc.GetAllocator();
+    h->doc.SetObject();
+    for (auto const& m : o->GetObject()) {
+        if (&m.value != meta) {
+            h->doc.AddMember(value(m.name, a), value(m.value, a), a);
+            continue;
+        }
+        value md(rapidjson::kObjectType);
+        for (auto const& f : meta->GetObject()) {
+            std::string_view const name(f.name.GetString(), f.name.GetStringLength());
+            if (name == "managedFields") continue;
+            if (&f.value == annotations && last_applied) {
+                value kept(rapidjson::kObjectType);
+                for (auto const& an : annotations->GetObject()) {
+                    if (std::string_view(an.name.GetString(), an.name.GetStringLength()) ==
+                        last_applied_annotation)
+                        continue;
+                    kept.AddMember(value(an.name, a), value(an.value, a), a);
+                }
+                md.AddMember(value(f.name, a), std::move(kept), a);
+                continue;
+            }
+            md.AddMember(value(f.name, a), value(f.value, a), a);
+        }
+        h->doc.AddMember(value(m.name, a), std::move(md), a);
+    }
+    return detail::publish(h);
 }
 
 error to_error(api_error const& e) {

@@ -32,6 +32,9 @@ struct informer_options {
     duration backoff_max = std::chrono::seconds(30);
     int watch_timeout_min_s = 300;  // each watch asks timeoutSeconds in [min, 2*min)
     std::function<double()> random01;  // jitter source; null: a seeded std::mt19937
+    // Cache objects as the server sends them. By default managedFields and the last-applied
+    // annotation are dropped first (without_bookkeeping): the operator reads neither.
+    bool keep_bookkeeping = false;
 };
 
 // Receives every delta the store applied (and resync deltas), on the informer's strand.

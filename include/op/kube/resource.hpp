@@ -49,6 +49,15 @@ struct object_key {
 // The uid of the ownerReference with controller:true, or "" when there is none.
 [[nodiscard]] std::string_view controller_uid(rapidjson::Value const& obj);
 
+// The annotation `kubectl apply` (client-side) keeps a whole copy of the object in.
+inline constexpr std::string_view last_applied_annotation =
+    "kubectl.kubernetes.io/last-applied-configuration";
+// `o` without what only the API server and kubectl read: metadata.managedFields and the
+// last-applied annotation (often more than half of a stored object). `o` itself when it has
+// neither. What informers cache (informer_options::keep_bookkeeping is false by default), as
+// controller-runtime's default cache transform does; never write such a copy back with PUT.
+[[nodiscard]] object without_bookkeeping(object const& o);
+
 // A failed API call as the server described it (a metav1.Status), or as the transport saw it
 // (http_code 0 for connection errors and timeouts).
 struct api_error {

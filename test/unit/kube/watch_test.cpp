@@ -1,5 +1,8 @@
 #include "op/kube/watch.hpp"
 
+#include "op/kube/resource.hpp"
+#include "op/util/json.hpp"
+
 #include "op_catch.hpp"
 
 using namespace op::kube;
@@ -52,4 +55,27 @@ TEST_CASE("watch events: types, bad input, error status", "[unit]") {
     auto ae = watch_error(*err);
     CHECK(ae.http_code == 410);
     CHECK(is_gone(to_error(ae)));
+}
+
+TEST_CASE("without_bookkeeping drops managedFields and the last-applied annotation, nothing else",
+          "[unit]") {
+    auto parsed = op::json::parse(
+        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns",)"
+        R"("annotations":{"x":"1","kubectl.kubernetes.io/last-applied-configuration":"{\"big\":1}","y":"2"},)"
+        R"("managedFields":[{"manager":"kubectl","operation":"Apply"}],"resourceVersion":"7"},)"
+        R"("data":{"k":"v"}})");
+    REQUIRE(parsed);
+    auto const o = std::make_shared<rapidjson::Document const>(std::move(*parsed));
+    auto const slim = op::kube::without_bookkeeping(o);
+    REQUIRE(slim);
+    CHECK(op::json::dump(*slim) ==
+          R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","namespace":"ns",)"
+          R"("annotations":{"x":"1","y":"2"},"resourceVersion":"7"},"data":{"k":"v"}})");
+    // Nothing to drop: the very same object, no copy.
+    CHECK(op::kube::without_bookkeeping(slim) == slim);
+    auto bare = op::json::parse(R"({"metadata":{"name":"b"}})");
+    REQUIRE(bare);
+    auto const b = std::make_shared<rapidjson::Document const>(std::move(*bare));
+    CHECK(op::kube::without_bookkeeping(b) == b);
+    CHECK(op::kube::without_bookkeeping(nullptr) == nullptr);
 }
