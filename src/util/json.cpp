@@ -279,18 +279,23 @@ result<std::optional<std::string_view>> get_string(rapidjson::Value const& obj,
     return std::optional<std::string_view>{std::string_view(v->GetString(), v->GetStringLength())};
 }
 
+std::optional<std::int64_t> as_int(rapidjson::Value const& v) {
+    if (v.IsInt64()) return v.GetInt64();
+    if (v.IsDouble()) {
+        double d = v.GetDouble();
+        // Range first: converting a double outside int64's range is undefined behaviour.
+        if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+            return static_cast<std::int64_t>(d);
+        }
+    }
+    return std::nullopt;
+}
+
 result<std::optional<std::int64_t>> get_int(rapidjson::Value const& obj, std::string_view key,
                                             std::string_view path) {
     auto const* v = find(obj, key);
     if (v == nullptr || v->IsNull()) return std::optional<std::int64_t>{};
-    if (v->IsInt64()) return std::optional<std::int64_t>{v->GetInt64()};
-    if (v->IsDouble()) {
-        double d = v->GetDouble();
-        // Range first: converting a double outside int64's range is undefined behaviour.
-        if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(d)};
-        }
-    }
+    if (auto i = as_int(*v)) return i;
     return wrong_type(path, key, "integer", *v);
 }
 

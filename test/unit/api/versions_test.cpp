@@ -33,6 +33,23 @@ error v1beta2_error(std::string const& spec_json) {
     return r.error();
 }
 
+// A spec that fails to decode as v1beta2, and the error it must give.
+struct error_row {
+    std::string spec;
+    std::string path;
+    std::string message;
+};
+
+void check_errors(std::vector<error_row> const& rows) {
+    for (auto const& r : rows) {
+        INFO(r.spec);
+        auto e = v1beta2_error(r.spec);
+        CHECK(e.code == errc::invalid);
+        CHECK(e.field_path == r.path);
+        CHECK(e.message == r.message);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("parse_version accepts short and group forms", "[unit][api]") {
@@ -127,12 +144,7 @@ TEST_CASE("metadata is kept whole, labels and annotations follow the maps", "[un
 }
 
 TEST_CASE("wrong types are reported with their field path", "[unit][api]") {
-    struct row {
-        std::string spec;
-        std::string path;
-        std::string message;
-    };
-    std::vector<row> rows = {
+    std::vector<error_row> rows = {
         {R"({"services":[{"name":"a"},{"name":"b"},{"name":"c","ports":[{"published":"80"}]}]})",
          "spec.services[2].ports[0].published", "expected integer, got string"},
         {R"({"services":{}})", "spec.services", "expected array, got object"},
@@ -162,13 +174,7 @@ TEST_CASE("wrong types are reported with their field path", "[unit][api]") {
         {R"({"configs":{"c":"x"}})", "spec.configs.c", "expected object, got string"},
         {R"([])", "spec", "expected object, got array"},
     };
-    for (auto const& r : rows) {
-        INFO(r.spec);
-        auto e = v1beta2_error(r.spec);
-        CHECK(e.code == errc::invalid);
-        CHECK(e.field_path == r.path);
-        CHECK(e.message == r.message);
-    }
+    check_errors(rows);
 }
 
 TEST_CASE("envelope errors", "[unit][api]") {
@@ -267,12 +273,7 @@ TEST_CASE("spec.volumes is absent when empty", "[unit][api]") {
 }
 
 TEST_CASE("spec.volumes wrong types are reported with their field path", "[unit][api]") {
-    struct row {
-        std::string spec;
-        std::string path;
-        std::string message;
-    };
-    std::vector<row> rows = {
+    std::vector<error_row> rows = {
         {R"({"volumes":[]})", "spec.volumes", "expected object, got array"},
         {R"({"volumes":{"data":"10Gi"}})", "spec.volumes.data", "expected object, got string"},
         {R"({"volumes":{"data":{"size":10}}})", "spec.volumes.data.size", "expected string, got number"},
@@ -283,22 +284,11 @@ TEST_CASE("spec.volumes wrong types are reported with their field path", "[unit]
         {R"({"volumes":{"data":{"accessModes":[1]}}})", "spec.volumes.data.accessModes[0]",
          "expected string, got number"},
     };
-    for (auto const& r : rows) {
-        INFO(r.spec);
-        auto e = v1beta2_error(r.spec);
-        CHECK(e.code == errc::invalid);
-        CHECK(e.field_path == r.path);
-        CHECK(e.message == r.message);
-    }
+    check_errors(rows);
 }
 
 TEST_CASE("deep wrong types keep their exact field path", "[unit][api]") {
-    struct row {
-        std::string spec;
-        std::string path;
-        std::string message;
-    };
-    std::vector<row> rows = {
+    std::vector<error_row> rows = {
         {R"({"services":[{"name":"a"},{"name":"b","depends_on":[{"service":"a"},{"service":""}]}]})",
          "spec.services[1].depends_on[1].service", "required"},
         {R"({"services":[{"name":"a","depends_on":[{"service":"b","required":"yes"}]}]})",
@@ -333,13 +323,7 @@ TEST_CASE("deep wrong types keep their exact field path", "[unit][api]") {
         // A duplicated member: the first one is read.
         {R"({"services":[{"name":1,"name":"a"}]})", "spec.services[0].name", "expected string, got number"},
     };
-    for (auto const& r : rows) {
-        INFO(r.spec);
-        auto e = v1beta2_error(r.spec);
-        CHECK(e.code == errc::invalid);
-        CHECK(e.field_path == r.path);
-        CHECK(e.message == r.message);
-    }
+    check_errors(rows);
 }
 
 TEST_CASE("duplicated members: fields read the first, maps keep the last", "[unit][api]") {
