@@ -9,9 +9,19 @@
 namespace op::api {
 namespace detail {
 
+std::string field_path::str() const {
+    if (parent_ == nullptr) return std::string(text_);
+    return is_index_ ? item_path(parent_->str(), index_) : join_path(parent_->str(), text_);
+}
+
 error wrong_type(std::string path, std::string_view want, value const& got) {
     return invalid(fmt::format("expected {}, got {}", want, json::type_name(got)),
                    std::move(path));
+}
+
+error wrong_type(field_path const& p, std::string_view key, std::string_view want,
+                 value const& got) {
+    return wrong_type(field_path(p, key).str(), want, got);
 }
 
 std::string item_path(std::string_view path, std::size_t index) {
@@ -24,67 +34,110 @@ std::string item_path(std::string_view path, std::size_t index) {
     return out;
 }
 
-result<std::string> read_string(value const& obj, std::string_view key, std::string_view path) {
-    OP_TRY(auto s, json::get_string(obj, key, path));
+error out_of_range(std::int64_t got, std::int64_t min, std::uint64_t max, field_path const& p,
+                   std::string_view key) {
+    return invalid("expected integer between " + std::to_string(min) + " and " +
+                       std::to_string(max) + ", got " + std::to_string(got),
+                   field_path(p, key).str());
+}
+
+// The same checks, in the same order, as json::get_string / get_int / get_bool / get_object /
+// get_array, on a member already looked up.
+result<std::optional<std::string_view>> get_string(member m, field_path const& p) {
+    auto const* v = m.v;
+    if (v == nullptr || v->IsNull()) return std::optional<std::string_view>{};
+    if (!v->IsString()) return wrong_type(p, m.key, "string", *v);
+    return std::optional<std::string_view>{std::string_view(v->GetString(), v->GetStringLength())};
+}
+
+result<std::optional<std::int64_t>> get_int(member m, field_path const& p) {
+    auto const* v = m.v;
+    if (v == nullptr || v->IsNull()) return std::optional<std::int64_t>{};
+    if (auto i = json::as_int(*v)) return i;
+    return wrong_type(p, m.key, "integer", *v);
+}
+
+result<std::optional<bool>> get_bool(member m, field_path const& p) {
+    auto const* v = m.v;
+    if (v == nullptr || v->IsNull()) return std::optional<bool>{};
+    if (!v->IsBool()) return wrong_type(p, m.key, "boolean", *v);
+    return std::optional<bool>{v->GetBool()};
+}
+
+result<value const*> read_object(member m, field_path const& p) {
+    auto const* v = m.v;
+    if (v == nullptr || v->IsNull()) return static_cast<value const*>(nullptr);
+    if (!v->IsObject()) return wrong_type(p, m.key, "object", *v);
+    return v;
+}
+
+result<value const*> read_array(member m, field_path const& p) {
+    auto const* v = m.v;
+    if (v == nullptr || v->IsNull()) return static_cast<value const*>(nullptr);
+    if (!v->IsArray()) return wrong_type(p, m.key, "array", *v);
+    return v;
+}
+
+result<std::string> read_string(member m, field_path const& p) {
+    OP_TRY(auto s, get_string(m, p));
     return s ? std::string(*s) : std::string();
 }
 
-result<bool> read_bool(value const& obj, std::string_view key, std::string_view path) {
-    OP_TRY(auto b, json::get_bool(obj, key, path));
+result<bool> read_bool(member m, field_path const& p) {
+    OP_TRY(auto b, get_bool(m, p));
     return b.value_or(false);
 }
 
-result<std::vector<std::string>> read_strings(value const& obj, std::string_view key,
-                                              std::string_view path) {
+result<std::vector<std::string>> read_strings(member m, field_path const& p) {
     std::vector<std::string> out;
-    OP_TRY(auto arr, json::get_array(obj, key, path));
+    OP_TRY(auto arr, read_array(m, p));
     if (arr == nullptr) return out;
     out.reserve(arr->Size());
     for (rapidjson::SizeType i = 0; i < arr->Size(); ++i) {
         auto const& v = (*arr)[i];
-        if (!v.IsString()) return wrong_type(item_path(join_path(path, key), i), "string", v);
+        if (!v.IsString()) {
+            field_path const base(p, m.key);
+            return wrong_type(field_path(base, std::size_t{i}).str(), "string", v);
+        }
         out.emplace_back(v.GetString(), v.GetStringLength());
     }
     return out;
 }
 
-result<std::map<std::string, std::string>> read_string_map(value const& obj, std::string_view key,
-                                                           std::string_view path) {
+result<std::map<std::string, std::string>> read_string_map(member m, field_path const& p) {
     std::map<std::string, std::string> out;
-    OP_TRY(auto m, json::get_object(obj, key, path));
-    if (m == nullptr) return out;
-    for (auto it = m->MemberBegin(); it != m->MemberEnd(); ++it) {
-        std::string name(it->name.GetString(), it->name.GetStringLength());
+    OP_TRY(auto obj, read_object(m, p));
+    if (obj == nullptr) return out;
+    for (auto it = obj->MemberBegin(); it != obj->MemberEnd(); ++it) {
+        std::string_view const name(it->name.GetString(), it->name.GetStringLength());
         if (!it->value.IsString()) {
-            return wrong_type(join_path(join_path(path, key), name), "string", it->value);
+            field_path const base(p, m.key);
+            return wrong_type(base, name, "string", it->value);
         }
-        out.insert_or_assign(std::move(name),
+        out.insert_or_assign(std::string(name),
                              std::string(it->value.GetString(), it->value.GetStringLength()));
     }
     return out;
 }
 
 result<std::map<std::string, std::optional<std::string>>> read_nullable_string_map(
-    value const& obj, std::string_view key, std::string_view path) {
+    member m, field_path const& p) {
     std::map<std::string, std::optional<std::string>> out;
-    OP_TRY(auto m, json::get_object(obj, key, path));
-    if (m == nullptr) return out;
-    for (auto it = m->MemberBegin(); it != m->MemberEnd(); ++it) {
-        std::string name(it->name.GetString(), it->name.GetStringLength());
+    OP_TRY(auto obj, read_object(m, p));
+    if (obj == nullptr) return out;
+    for (auto it = obj->MemberBegin(); it != obj->MemberEnd(); ++it) {
+        std::string_view const name(it->name.GetString(), it->name.GetStringLength());
         if (it->value.IsNull()) {
-            out.insert_or_assign(std::move(name), std::nullopt);
+            out.insert_or_assign(std::string(name), std::nullopt);
         } else if (it->value.IsString()) {
-            out.insert_or_assign(std::move(name), std::string(it->value.GetString(),
-                                                              it->value.GetStringLength()));
+            out.insert_or_assign(std::string(name), std::string(it->value.GetString(),
+                                                                it->value.GetStringLength()));
         } else {
-            return wrong_type(join_path(join_path(path, key), name), "string or null", it->value);
+            field_path const base(p, m.key);
+            return wrong_type(base, name, "string or null", it->value);
         }
     }
     return out;
-}
-
-result<value const*> read_object(value const& obj, std::string_view key, std::string_view path) {
-    return json::get_object(obj, key, path);
 }
 
 }  // namespace detail
@@ -92,278 +145,313 @@ result<value const*> read_object(value const& obj, std::string_view key, std::st
 namespace {
 using namespace detail;
 
-result<std::optional<duration>> read_duration(value const& obj, std::string_view key,
-                                              std::string_view path) {
-    OP_TRY(auto ns, read_int<std::int64_t>(obj, key, path));
+result<std::optional<duration>> read_duration(member m, field_path const& p) {
+    OP_TRY(auto ns, read_int<std::int64_t>(m, p));
     if (!ns) return std::optional<duration>{};
     return std::optional<duration>{duration(*ns)};
 }
 
-result<port_config> decode_port(value const& v, std::string const& p) {
+result<port_config> decode_port(value const& v, field_path const& p) {
+    static constexpr auto k = keys("mode", "target", "published", "protocol");
+    auto const f = k.gather(v);
     port_config out;
-    OP_TRY(out.mode, read_string(v, "mode", p));
-    OP_TRY(auto target, read_int<std::uint32_t>(v, "target", p));
-    OP_TRY(auto published, read_int<std::uint32_t>(v, "published", p));
-    OP_TRY(out.protocol, read_string(v, "protocol", p));
+    OP_TRY(out.mode, read_string(f[k("mode")], p));
+    OP_TRY(auto target, read_int<std::uint32_t>(f[k("target")], p));
+    OP_TRY(auto published, read_int<std::uint32_t>(f[k("published")], p));
+    OP_TRY(out.protocol, read_string(f[k("protocol")], p));
     out.target = target.value_or(0);
     out.published = published.value_or(0);
     return out;
 }
 
-result<volume_config> decode_volume(value const& v, std::string const& p) {
+result<volume_config> decode_volume(value const& v, field_path const& p) {
+    static constexpr auto k = keys("type", "source", "target", "read_only");
+    auto const f = k.gather(v);
     volume_config out;
-    OP_TRY(out.type, read_string(v, "type", p));
-    OP_TRY(out.source, read_string(v, "source", p));
-    OP_TRY(out.target, read_string(v, "target", p));
-    OP_TRY(out.read_only, read_bool(v, "read_only", p));
+    OP_TRY(out.type, read_string(f[k("type")], p));
+    OP_TRY(out.source, read_string(f[k("source")], p));
+    OP_TRY(out.target, read_string(f[k("target")], p));
+    OP_TRY(out.read_only, read_bool(f[k("read_only")], p));
     return out;
 }
 
-result<file_reference> decode_file_reference(value const& v, std::string const& p) {
+result<file_reference> decode_file_reference(value const& v, field_path const& p) {
+    static constexpr auto k = keys("source", "target", "uid", "gid", "mode");
+    auto const f = k.gather(v);
     file_reference out;
-    OP_TRY(out.source, read_string(v, "source", p));
-    OP_TRY(out.target, read_string(v, "target", p));
-    OP_TRY(out.uid, read_string(v, "uid", p));
-    OP_TRY(out.gid, read_string(v, "gid", p));
-    OP_TRY(out.mode, read_int<std::uint32_t>(v, "mode", p));
+    OP_TRY(out.source, read_string(f[k("source")], p));
+    OP_TRY(out.target, read_string(f[k("target")], p));
+    OP_TRY(out.uid, read_string(f[k("uid")], p));
+    OP_TRY(out.gid, read_string(f[k("gid")], p));
+    OP_TRY(out.mode, read_int<std::uint32_t>(f[k("mode")], p));
     return out;
 }
 
-result<file_object> decode_file_object(value const& v, std::string const& p) {
+result<file_object> decode_file_object(value const& v, field_path const& p) {
+    static constexpr auto k = keys("name", "file", "content", "external", "labels");
+    auto const f = k.gather(v);
     file_object out;
-    OP_TRY(out.name, read_string(v, "name", p));
-    OP_TRY(out.file, read_string(v, "file", p));
-    OP_TRY(out.content, read_string(v, "content", p));
-    OP_TRY(auto ext, read_object(v, "external", p));
+    OP_TRY(out.name, read_string(f[k("name")], p));
+    OP_TRY(out.file, read_string(f[k("file")], p));
+    OP_TRY(out.content, read_string(f[k("content")], p));
+    OP_TRY(auto ext, read_object(f[k("external")], p));
     if (ext != nullptr) {
-        std::string const ep = join_path(p, "external");
-        OP_TRY(out.external.name, read_string(*ext, "name", ep));
-        OP_TRY(out.external.external, read_bool(*ext, "external", ep));
+        static constexpr auto ek = keys("name", "external");
+        auto const ef = ek.gather(*ext);
+        field_path const ep(p, "external");
+        OP_TRY(out.external.name, read_string(ef[ek("name")], ep));
+        OP_TRY(out.external.external, read_bool(ef[ek("external")], ep));
     }
-    OP_TRY(out.labels, read_string_map(v, "labels", p));
+    OP_TRY(out.labels, read_string_map(f[k("labels")], p));
     return out;
 }
 
-result<std::optional<std::string>> read_opt_string(value const& obj, std::string_view key,
-                                                   std::string_view path) {
-    OP_TRY(auto s, json::get_string(obj, key, path));
+result<std::optional<std::string>> read_opt_string(member m, field_path const& p) {
+    OP_TRY(auto s, get_string(m, p));
     if (!s) return std::optional<std::string>{};
     return std::optional<std::string>{std::string(*s)};
 }
 
-result<volume_claim> decode_volume_claim(value const& v, std::string const& p) {
+result<volume_claim> decode_volume_claim(value const& v, field_path const& p) {
+    static constexpr auto k = keys("size", "storageClassName", "accessModes");
+    auto const f = k.gather(v);
     volume_claim out;
-    OP_TRY(out.size, read_opt_string(v, "size", p));
-    OP_TRY(out.storage_class_name, read_opt_string(v, "storageClassName", p));
-    OP_TRY(out.access_modes, read_strings(v, "accessModes", p));
+    OP_TRY(out.size, read_opt_string(f[k("size")], p));
+    OP_TRY(out.storage_class_name, read_opt_string(f[k("storageClassName")], p));
+    OP_TRY(out.access_modes, read_strings(f[k("accessModes")], p));
     return out;
 }
 
-result<constraint> decode_constraint(value const& v, std::string const& p) {
+result<constraint> decode_constraint(value const& v, field_path const& p) {
+    static constexpr auto k = keys("Value", "Operator");
+    auto const f = k.gather(v);
     constraint out;
-    OP_TRY(out.value, read_string(v, "Value", p));
-    OP_TRY(out.op, read_string(v, "Operator", p));
+    OP_TRY(out.value, read_string(f[k("Value")], p));
+    OP_TRY(out.op, read_string(f[k("Operator")], p));
     return out;
 }
 
-result<std::optional<constraint>> read_constraint(value const& obj, std::string_view key,
-                                                  std::string const& p) {
-    OP_TRY(auto c, read_object(obj, key, p));
-    if (c == nullptr) return std::optional<constraint>{};
-    OP_TRY(auto out, decode_constraint(*c, join_path(p, key)));
-    return std::optional<constraint>{std::move(out)};
-}
-
-result<std::optional<resource>> read_resource(value const& obj, std::string_view key,
-                                              std::string const& p) {
-    OP_TRY(auto r, read_object(obj, key, p));
-    if (r == nullptr) return std::optional<resource>{};
-    std::string const rp = join_path(p, key);
+result<resource> decode_resource(value const& v, field_path const& p) {
+    static constexpr auto k = keys("cpus", "memory");
+    auto const f = k.gather(v);
     resource out;
-    OP_TRY(out.cpus, read_string(*r, "cpus", rp));
-    OP_TRY(auto mem, read_int<std::int64_t>(*r, "memory", rp));
+    OP_TRY(out.cpus, read_string(f[k("cpus")], p));
+    OP_TRY(auto mem, read_int<std::int64_t>(f[k("memory")], p));
     out.memory = mem.value_or(0);
-    return std::optional<resource>{std::move(out)};
+    return out;
 }
 
-result<deploy_config> decode_deploy(value const& v, std::string const& p) {
+result<constraints> decode_constraints(value const& v, field_path const& p) {
+    static constexpr auto k = keys("OperatingSystem", "Architecture", "Hostname", "MatchLabels");
+    auto const f = k.gather(v);
+    constraints c;
+    OP_TRY(c.operating_system, read_optional<constraint>(f[k("OperatingSystem")], p, decode_constraint));
+    OP_TRY(c.architecture, read_optional<constraint>(f[k("Architecture")], p, decode_constraint));
+    OP_TRY(c.hostname, read_optional<constraint>(f[k("Hostname")], p, decode_constraint));
+    OP_TRY(c.match_labels, read_object_map<constraint>(f[k("MatchLabels")], p, decode_constraint));
+    return c;
+}
+
+result<deploy_config> decode_deploy(value const& v, field_path const& p) {
+    static constexpr auto k = keys("mode", "replicas", "labels", "update_config", "resources",
+                                   "restart_policy", "placement");
+    auto const f = k.gather(v);
     deploy_config out;
-    OP_TRY(out.mode, read_string(v, "mode", p));
-    OP_TRY(out.replicas, read_int<std::uint64_t>(v, "replicas", p));
-    OP_TRY(out.labels, read_string_map(v, "labels", p));
-    OP_TRY(auto upd, read_object(v, "update_config", p));
+    OP_TRY(out.mode, read_string(f[k("mode")], p));
+    OP_TRY(out.replicas, read_int<std::uint64_t>(f[k("replicas")], p));
+    OP_TRY(out.labels, read_string_map(f[k("labels")], p));
+    OP_TRY(auto upd, read_object(f[k("update_config")], p));
     if (upd != nullptr) {
         update_config u;
-        OP_TRY(u.parallelism, read_int<std::uint64_t>(*upd, "paralellism", join_path(p, "update_config")));
+        OP_TRY(u.parallelism, read_int<std::uint64_t>(member_of(*upd, "paralellism"),
+                                                      field_path(p, "update_config")));
         out.update = u;
     }
-    OP_TRY(auto res, read_object(v, "resources", p));
+    OP_TRY(auto res, read_object(f[k("resources")], p));
     if (res != nullptr) {
-        std::string const rp = join_path(p, "resources");
-        OP_TRY(out.resources_.limits, read_resource(*res, "limits", rp));
-        OP_TRY(out.resources_.reservations, read_resource(*res, "reservations", rp));
+        static constexpr auto rk = keys("limits", "reservations");
+        auto const rf = rk.gather(*res);
+        field_path const rp(p, "resources");
+        OP_TRY(out.resources_.limits, read_optional<resource>(rf[rk("limits")], rp, decode_resource));
+        OP_TRY(out.resources_.reservations,
+               read_optional<resource>(rf[rk("reservations")], rp, decode_resource));
     }
-    OP_TRY(auto rst, read_object(v, "restart_policy", p));
+    OP_TRY(auto rst, read_object(f[k("restart_policy")], p));
     if (rst != nullptr) {
         restart_policy r;
-        OP_TRY(r.condition, read_string(*rst, "condition", join_path(p, "restart_policy")));
+        OP_TRY(r.condition, read_string(member_of(*rst, "condition"), field_path(p, "restart_policy")));
         out.restart = r;
     }
-    OP_TRY(auto pl, read_object(v, "placement", p));
+    OP_TRY(auto pl, read_object(f[k("placement")], p));
     if (pl != nullptr) {
-        std::string const pp = join_path(p, "placement");
-        OP_TRY(auto cs, read_object(*pl, "constraints", pp));
-        if (cs != nullptr) {
-            std::string const cp = join_path(pp, "constraints");
-            constraints c;
-            OP_TRY(c.operating_system, read_constraint(*cs, "OperatingSystem", cp));
-            OP_TRY(c.architecture, read_constraint(*cs, "Architecture", cp));
-            OP_TRY(c.hostname, read_constraint(*cs, "Hostname", cp));
-            OP_TRY(c.match_labels, read_object_map<constraint>(*cs, "MatchLabels", cp, decode_constraint));
-            out.placement_.constraints_ = std::move(c);
-        }
+        static constexpr auto pk = keys("constraints", "max_replicas_per_node");
+        auto const pf = pk.gather(*pl);
+        field_path const pp(p, "placement");
+        OP_TRY(auto c, read_optional<constraints>(pf[pk("constraints")], pp, decode_constraints));
+        if (c) out.placement_.constraints_ = std::move(c);
         OP_TRY(out.placement_.max_replicas_per_node,
-               read_int<std::uint64_t>(*pl, "max_replicas_per_node", pp));
+               read_int<std::uint64_t>(pf[pk("max_replicas_per_node")], pp));
     }
     return out;
 }
 
-result<health_check> decode_health_check(value const& v, std::string const& p) {
+result<health_check> decode_health_check(value const& v, field_path const& p) {
+    static constexpr auto k = keys("test", "timeout", "interval", "retries", "start_period");
+    auto const f = k.gather(v);
     health_check out;
-    OP_TRY(out.test, read_strings(v, "test", p));
-    OP_TRY(out.timeout, read_duration(v, "timeout", p));
-    OP_TRY(out.interval, read_duration(v, "interval", p));
-    OP_TRY(out.retries, read_int<std::uint64_t>(v, "retries", p));
-    OP_TRY(out.start_period, read_duration(v, "start_period", p));
+    OP_TRY(out.test, read_strings(f[k("test")], p));
+    OP_TRY(out.timeout, read_duration(f[k("timeout")], p));
+    OP_TRY(out.interval, read_duration(f[k("interval")], p));
+    OP_TRY(out.retries, read_int<std::uint64_t>(f[k("retries")], p));
+    OP_TRY(out.start_period, read_duration(f[k("start_period")], p));
     return out;
 }
 
-result<internal_port> decode_internal_port(value const& v, std::string const& p) {
+result<internal_port> decode_internal_port(value const& v, field_path const& p) {
+    static constexpr auto k = keys("port", "protocol");
+    auto const f = k.gather(v);
     internal_port out;
-    OP_TRY(auto port, read_int<std::int32_t>(v, "port", p));
+    OP_TRY(auto port, read_int<std::int32_t>(f[k("port")], p));
     out.port = port.value_or(0);
-    OP_TRY(out.protocol, read_string(v, "protocol", p));
+    OP_TRY(out.protocol, read_string(f[k("protocol")], p));
     return out;
 }
 
-result<std::optional<lifecycle_hook>> read_hook(value const& v, std::string_view key,
-                                                std::string const& p) {
-    OP_TRY(auto h, read_object(v, key, p));
-    if (h == nullptr) return std::optional<lifecycle_hook>{};
+result<lifecycle_hook> decode_hook(value const& v, field_path const& p) {
     lifecycle_hook out;
-    OP_TRY(out.command, read_strings(*h, "command", join_path(p, key)));
-    return std::optional<lifecycle_hook>{std::move(out)};
+    OP_TRY(out.command, read_strings(member_of(v, "command"), p));
+    return out;
 }
 
-result<dependency> decode_dependency(value const& v, std::string const& p) {
+result<dependency> decode_dependency(value const& v, field_path const& p) {
+    static constexpr auto k = keys("service", "condition", "required", "restart");
+    auto const f = k.gather(v);
     dependency out;
-    OP_TRY(out.service, read_string(v, "service", p));
-    if (out.service.empty()) return invalid("required", join_path(p, "service"));
-    OP_TRY(out.condition, read_string(v, "condition", p));
+    OP_TRY(out.service, read_string(f[k("service")], p));
+    if (out.service.empty()) return invalid("required", field_path(p, "service").str());
+    OP_TRY(out.condition, read_string(f[k("condition")], p));
     if (out.condition.empty()) out.condition = "service_started";
-    OP_TRY(auto required, json::get_bool(v, "required", p));
+    OP_TRY(auto required, get_bool(f[k("required")], p));
     out.required = required.value_or(true);
-    OP_TRY(out.restart, read_bool(v, "restart", p));
+    OP_TRY(out.restart, read_bool(f[k("restart")], p));
     return out;
 }
 
-result<ingress_expose> decode_expose(value const& v, std::string const& p) {
+result<ingress_expose> decode_expose(value const& v, field_path const& p) {
+    static constexpr auto k =
+        keys("host", "path", "pathType", "port", "tlsSecret", "ingressClassName");
+    auto const f = k.gather(v);
     ingress_expose out;
-    OP_TRY(out.host, read_string(v, "host", p));
-    OP_TRY(out.path, read_string(v, "path", p));
-    OP_TRY(out.path_type, read_string(v, "pathType", p));
-    OP_TRY(out.port, read_int<std::uint32_t>(v, "port", p));
-    OP_TRY(out.tls_secret, read_string(v, "tlsSecret", p));
-    OP_TRY(out.ingress_class_name, read_string(v, "ingressClassName", p));
+    OP_TRY(out.host, read_string(f[k("host")], p));
+    OP_TRY(out.path, read_string(f[k("path")], p));
+    OP_TRY(out.path_type, read_string(f[k("pathType")], p));
+    OP_TRY(out.port, read_int<std::uint32_t>(f[k("port")], p));
+    OP_TRY(out.tls_secret, read_string(f[k("tlsSecret")], p));
+    OP_TRY(out.ingress_class_name, read_string(f[k("ingressClassName")], p));
     return out;
 }
 
-result<std::vector<std::int64_t>> read_ints(value const& obj, std::string_view key,
-                                            std::string_view path) {
+result<std::vector<std::int64_t>> read_ints(member m, field_path const& p) {
     std::vector<std::int64_t> out;
-    OP_TRY(auto arr, json::get_array(obj, key, path));
+    OP_TRY(auto arr, read_array(m, p));
     if (arr == nullptr) return out;
     for (rapidjson::SizeType i = 0; i < arr->Size(); ++i) {
         auto const& v = (*arr)[i];
-        if (!v.IsInt64()) return wrong_type(item_path(join_path(path, key), i), "integer", v);
+        if (!v.IsInt64()) {
+            field_path const base(p, m.key);
+            return wrong_type(field_path(base, std::size_t{i}).str(), "integer", v);
+        }
         out.push_back(v.GetInt64());
     }
     return out;
 }
 
-result<service_config> decode_service(value const& v, std::string const& p) {
+result<service_kubernetes> decode_service_kubernetes(value const& v, field_path const& p) {
+    static constexpr auto k = keys("serviceType", "expose");
+    auto const f = k.gather(v);
+    service_kubernetes sk;
+    OP_TRY(sk.service_type, read_string(f[k("serviceType")], p));
+    OP_TRY(sk.expose, read_list<ingress_expose>(f[k("expose")], p, decode_expose));
+    return sk;
+}
+
+result<service_config> decode_service(value const& v, field_path const& p) {
+    static constexpr auto k = keys(
+        "name", "cap_add", "cap_drop", "command", "configs", "deploy", "entrypoint", "environment",
+        "extra_hosts", "hostname", "health_check", "image", "ipc", "labels", "pid", "ports",
+        "privileged", "read_only", "secrets", "stdin_open", "stop_grace_period", "tmpfs", "tty",
+        "user", "group", "volumes", "working_dir", "pull_secret", "pull_policy", "internal_ports",
+        "internal_service_type", "sysctls", "group_add", "shm_size", "post_start", "pre_stop",
+        "depends_on", "kubernetes");
+    auto const f = k.gather(v);
     service_config s;
-    OP_TRY(s.name, read_string(v, "name", p));
-    OP_TRY(s.cap_add, read_strings(v, "cap_add", p));
-    OP_TRY(s.cap_drop, read_strings(v, "cap_drop", p));
-    OP_TRY(s.command, read_strings(v, "command", p));
-    OP_TRY(s.configs, read_list<file_reference>(v, "configs", p, decode_file_reference));
-    OP_TRY(auto dep, read_object(v, "deploy", p));
+    OP_TRY(s.name, read_string(f[k("name")], p));
+    OP_TRY(s.cap_add, read_strings(f[k("cap_add")], p));
+    OP_TRY(s.cap_drop, read_strings(f[k("cap_drop")], p));
+    OP_TRY(s.command, read_strings(f[k("command")], p));
+    OP_TRY(s.configs, read_list<file_reference>(f[k("configs")], p, decode_file_reference));
+    OP_TRY(auto dep, read_object(f[k("deploy")], p));
     if (dep != nullptr) {
-        OP_TRY(s.deploy, decode_deploy(*dep, join_path(p, "deploy")));
+        OP_TRY(s.deploy, decode_deploy(*dep, field_path(p, "deploy")));
     }
-    OP_TRY(s.entrypoint, read_strings(v, "entrypoint", p));
-    OP_TRY(s.environment, read_nullable_string_map(v, "environment", p));
-    OP_TRY(s.extra_hosts, read_strings(v, "extra_hosts", p));
-    OP_TRY(s.hostname, read_string(v, "hostname", p));
-    OP_TRY(auto hc, read_object(v, "health_check", p));
-    if (hc != nullptr) {
-        OP_TRY(auto h, decode_health_check(*hc, join_path(p, "health_check")));
-        s.healthcheck = std::move(h);
-    }
-    OP_TRY(s.image, read_string(v, "image", p));
-    OP_TRY(s.ipc, read_string(v, "ipc", p));
-    OP_TRY(s.labels, read_string_map(v, "labels", p));
-    OP_TRY(s.pid, read_string(v, "pid", p));
-    OP_TRY(s.ports, read_list<port_config>(v, "ports", p, decode_port));
-    OP_TRY(s.privileged, read_bool(v, "privileged", p));
-    OP_TRY(s.read_only, read_bool(v, "read_only", p));
-    OP_TRY(s.secrets, read_list<file_reference>(v, "secrets", p, decode_file_reference));
-    OP_TRY(s.stdin_open, read_bool(v, "stdin_open", p));
-    OP_TRY(s.stop_grace_period, read_duration(v, "stop_grace_period", p));
-    OP_TRY(s.tmpfs, read_strings(v, "tmpfs", p));
-    OP_TRY(s.tty, read_bool(v, "tty", p));
-    OP_TRY(s.user, read_int<std::int64_t>(v, "user", p));
-    OP_TRY(s.group, read_int<std::int64_t>(v, "group", p));
-    OP_TRY(s.volumes, read_list<volume_config>(v, "volumes", p, decode_volume));
-    OP_TRY(s.working_dir, read_string(v, "working_dir", p));
-    OP_TRY(s.pull_secret, read_string(v, "pull_secret", p));
-    OP_TRY(s.pull_policy, read_string(v, "pull_policy", p));
-    OP_TRY(s.internal_ports, read_list<internal_port>(v, "internal_ports", p, decode_internal_port));
-    OP_TRY(s.internal_service_type, read_string(v, "internal_service_type", p));
-    OP_TRY(s.sysctls, read_string_map(v, "sysctls", p));
-    OP_TRY(s.group_add, read_ints(v, "group_add", p));
-    OP_TRY(s.shm_size, read_int<std::int64_t>(v, "shm_size", p));
-    OP_TRY(s.post_start, read_hook(v, "post_start", p));
-    OP_TRY(s.pre_stop, read_hook(v, "pre_stop", p));
-    OP_TRY(s.depends_on, read_list<dependency>(v, "depends_on", p, decode_dependency));
-    OP_TRY(auto k8s, read_object(v, "kubernetes", p));
-    if (k8s != nullptr) {
-        std::string const kp = join_path(p, "kubernetes");
-        service_kubernetes sk;
-        OP_TRY(sk.service_type, read_string(*k8s, "serviceType", kp));
-        OP_TRY(sk.expose, read_list<ingress_expose>(*k8s, "expose", kp, decode_expose));
-        s.kubernetes = std::move(sk);
-    }
+    OP_TRY(s.entrypoint, read_strings(f[k("entrypoint")], p));
+    OP_TRY(s.environment, read_nullable_string_map(f[k("environment")], p));
+    OP_TRY(s.extra_hosts, read_strings(f[k("extra_hosts")], p));
+    OP_TRY(s.hostname, read_string(f[k("hostname")], p));
+    OP_TRY(s.healthcheck, read_optional<health_check>(f[k("health_check")], p, decode_health_check));
+    OP_TRY(s.image, read_string(f[k("image")], p));
+    OP_TRY(s.ipc, read_string(f[k("ipc")], p));
+    OP_TRY(s.labels, read_string_map(f[k("labels")], p));
+    OP_TRY(s.pid, read_string(f[k("pid")], p));
+    OP_TRY(s.ports, read_list<port_config>(f[k("ports")], p, decode_port));
+    OP_TRY(s.privileged, read_bool(f[k("privileged")], p));
+    OP_TRY(s.read_only, read_bool(f[k("read_only")], p));
+    OP_TRY(s.secrets, read_list<file_reference>(f[k("secrets")], p, decode_file_reference));
+    OP_TRY(s.stdin_open, read_bool(f[k("stdin_open")], p));
+    OP_TRY(s.stop_grace_period, read_duration(f[k("stop_grace_period")], p));
+    OP_TRY(s.tmpfs, read_strings(f[k("tmpfs")], p));
+    OP_TRY(s.tty, read_bool(f[k("tty")], p));
+    OP_TRY(s.user, read_int<std::int64_t>(f[k("user")], p));
+    OP_TRY(s.group, read_int<std::int64_t>(f[k("group")], p));
+    OP_TRY(s.volumes, read_list<volume_config>(f[k("volumes")], p, decode_volume));
+    OP_TRY(s.working_dir, read_string(f[k("working_dir")], p));
+    OP_TRY(s.pull_secret, read_string(f[k("pull_secret")], p));
+    OP_TRY(s.pull_policy, read_string(f[k("pull_policy")], p));
+    OP_TRY(s.internal_ports,
+           read_list<internal_port>(f[k("internal_ports")], p, decode_internal_port));
+    OP_TRY(s.internal_service_type, read_string(f[k("internal_service_type")], p));
+    OP_TRY(s.sysctls, read_string_map(f[k("sysctls")], p));
+    OP_TRY(s.group_add, read_ints(f[k("group_add")], p));
+    OP_TRY(s.shm_size, read_int<std::int64_t>(f[k("shm_size")], p));
+    OP_TRY(s.post_start, read_optional<lifecycle_hook>(f[k("post_start")], p, decode_hook));
+    OP_TRY(s.pre_stop, read_optional<lifecycle_hook>(f[k("pre_stop")], p, decode_hook));
+    OP_TRY(s.depends_on, read_list<dependency>(f[k("depends_on")], p, decode_dependency));
+    OP_TRY(s.kubernetes,
+           read_optional<service_kubernetes>(f[k("kubernetes")], p, decode_service_kubernetes));
     return s;
 }
 
-result<condition> decode_condition(value const& v, std::string const& p) {
+result<condition> decode_condition(value const& v, field_path const& p) {
+    static constexpr auto k = keys("type", "status", "reason", "message", "lastTransitionTime",
+                                   "observedGeneration");
+    auto const f = k.gather(v);
     condition c;
-    OP_TRY(c.type, read_string(v, "type", p));
-    OP_TRY(c.status, read_string(v, "status", p));
-    OP_TRY(c.reason, read_string(v, "reason", p));
-    OP_TRY(c.message, read_string(v, "message", p));
-    OP_TRY(c.last_transition_time, read_string(v, "lastTransitionTime", p));
-    OP_TRY(c.observed_generation, read_int<std::int64_t>(v, "observedGeneration", p));
+    OP_TRY(c.type, read_string(f[k("type")], p));
+    OP_TRY(c.status, read_string(f[k("status")], p));
+    OP_TRY(c.reason, read_string(f[k("reason")], p));
+    OP_TRY(c.message, read_string(f[k("message")], p));
+    OP_TRY(c.last_transition_time, read_string(f[k("lastTransitionTime")], p));
+    OP_TRY(c.observed_generation, read_int<std::int64_t>(f[k("observedGeneration")], p));
     return c;
 }
 
-result<service_status> decode_service_status(value const& v, std::string const& p) {
+result<service_status> decode_service_status(value const& v, field_path const& p) {
+    static constexpr auto k = keys("desired", "ready", "updated");
+    auto const f = k.gather(v);
     service_status s;
-    OP_TRY(auto d, read_int<std::int32_t>(v, "desired", p));
-    OP_TRY(auto r, read_int<std::int32_t>(v, "ready", p));
-    OP_TRY(auto u, read_int<std::int32_t>(v, "updated", p));
+    OP_TRY(auto d, read_int<std::int32_t>(f[k("desired")], p));
+    OP_TRY(auto r, read_int<std::int32_t>(f[k("ready")], p));
+    OP_TRY(auto u, read_int<std::int32_t>(f[k("updated")], p));
     s.desired = d.value_or(0);
     s.ready = r.value_or(0);
     s.updated = u.value_or(0);
@@ -376,12 +464,12 @@ result<object_meta> decode_envelope(value const& object, version want) {
     if (v != want) {
         return invalid("expected " + api_version(want) + ", got " + api_version(v), "apiVersion");
     }
-    OP_TRY(auto meta, read_object(object, "metadata", ""));
+    OP_TRY(auto meta, read_object(member_of(object, "metadata"), field_path("")));
     return decode_metadata(meta);
 }
 
 result<std::optional<stack_status>> decode_optional_status(value const& object) {
-    OP_TRY(auto st, read_object(object, "status", ""));
+    OP_TRY(auto st, read_object(member_of(object, "status"), field_path("")));
     if (st == nullptr) return std::optional<stack_status>{};
     OP_TRY(auto s, decode_status(*st, "status"));
     return std::optional<stack_status>{std::move(s)};
@@ -392,7 +480,7 @@ result<Stack> decode_structured(value const& object, version want) {
     if (!object.IsObject()) return wrong_type("", "object", object);
     Stack out;
     OP_TRY(out.metadata, decode_envelope(object, want));
-    OP_TRY(auto spec, read_object(object, "spec", ""));
+    OP_TRY(auto spec, read_object(member_of(object, "spec"), field_path("")));
     if (spec != nullptr) {
         OP_TRY(auto s, decode_spec(*spec, "spec"));
         out.spec = std::move(s);
@@ -419,40 +507,50 @@ result<object_meta> decode_metadata(rapidjson::Value const* metadata) {
     if (metadata == nullptr) return m;
     if (!metadata->IsObject()) return wrong_type("metadata", "object", *metadata);
     auto const& v = *metadata;
-    std::string const p = "metadata";
-    OP_TRY(m.name, read_string(v, "name", p));
-    OP_TRY(m.namespace_, read_string(v, "namespace", p));
-    OP_TRY(m.uid, read_string(v, "uid", p));
-    OP_TRY(m.resource_version, read_string(v, "resourceVersion", p));
-    OP_TRY(auto gen, read_int<std::int64_t>(v, "generation", p));
+    static constexpr auto k = keys("name", "namespace", "uid", "resourceVersion", "generation",
+                                   "labels", "annotations");
+    auto const f = k.gather(v);
+    field_path const p("metadata");
+    OP_TRY(m.name, read_string(f[k("name")], p));
+    OP_TRY(m.namespace_, read_string(f[k("namespace")], p));
+    OP_TRY(m.uid, read_string(f[k("uid")], p));
+    OP_TRY(m.resource_version, read_string(f[k("resourceVersion")], p));
+    OP_TRY(auto gen, read_int<std::int64_t>(f[k("generation")], p));
     m.generation = gen.value_or(0);
-    OP_TRY(m.labels, read_string_map(v, "labels", p));
-    OP_TRY(m.annotations, read_string_map(v, "annotations", p));
+    OP_TRY(m.labels, read_string_map(f[k("labels")], p));
+    OP_TRY(m.annotations, read_string_map(f[k("annotations")], p));
     m.raw = json::dump(v);
     return m;
 }
 
 result<stack_spec> decode_spec(rapidjson::Value const& spec, std::string_view path) {
     if (!spec.IsObject()) return wrong_type(std::string(path), "object", spec);
+    static constexpr auto k = keys("services", "secrets", "configs", "volumes");
+    auto const f = k.gather(spec);
+    field_path const p(path);
     stack_spec out;
-    OP_TRY(out.services, read_list<service_config>(spec, "services", path, decode_service));
-    OP_TRY(out.secrets, read_object_map<file_object>(spec, "secrets", path, decode_file_object));
-    OP_TRY(out.configs, read_object_map<file_object>(spec, "configs", path, decode_file_object));
-    OP_TRY(out.volumes, read_object_map<volume_claim>(spec, "volumes", path, decode_volume_claim));
+    OP_TRY(out.services, read_list<service_config>(f[k("services")], p, decode_service));
+    OP_TRY(out.secrets, read_object_map<file_object>(f[k("secrets")], p, decode_file_object));
+    OP_TRY(out.configs, read_object_map<file_object>(f[k("configs")], p, decode_file_object));
+    OP_TRY(out.volumes, read_object_map<volume_claim>(f[k("volumes")], p, decode_volume_claim));
     return out;
 }
 
 result<stack_status> decode_status(rapidjson::Value const& status, std::string_view path) {
     if (!status.IsObject()) return wrong_type(std::string(path), "object", status);
+    static constexpr auto k = keys("observedGeneration", "phase", "message", "conditions",
+                                   "services", "serviceCount", "ready");
+    auto const f = k.gather(status);
+    field_path const p(path);
     stack_status s;
-    OP_TRY(s.observed_generation, read_int<std::int64_t>(status, "observedGeneration", path));
-    OP_TRY(s.phase, read_string(status, "phase", path));
-    OP_TRY(s.message, read_string(status, "message", path));
-    OP_TRY(s.conditions, read_list<condition>(status, "conditions", path, decode_condition));
+    OP_TRY(s.observed_generation, read_int<std::int64_t>(f[k("observedGeneration")], p));
+    OP_TRY(s.phase, read_string(f[k("phase")], p));
+    OP_TRY(s.message, read_string(f[k("message")], p));
+    OP_TRY(s.conditions, read_list<condition>(f[k("conditions")], p, decode_condition));
     OP_TRY(s.services,
-           read_object_map<service_status>(status, "services", path, decode_service_status));
-    OP_TRY(s.service_count, read_int<std::int32_t>(status, "serviceCount", path));
-    OP_TRY(s.ready, read_string(status, "ready", path));
+           read_object_map<service_status>(f[k("services")], p, decode_service_status));
+    OP_TRY(s.service_count, read_int<std::int32_t>(f[k("serviceCount")], p));
+    OP_TRY(s.ready, read_string(f[k("ready")], p));
     return s;
 }
 
@@ -460,9 +558,9 @@ result<v1beta1::stack> decode_v1beta1(rapidjson::Value const& object) {
     if (!object.IsObject()) return wrong_type("", "object", object);
     v1beta1::stack out;
     OP_TRY(out.metadata, decode_envelope(object, version::v1beta1));
-    OP_TRY(auto spec, read_object(object, "spec", ""));
+    OP_TRY(auto spec, read_object(member_of(object, "spec"), field_path("")));
     if (spec != nullptr) {
-        OP_TRY(out.compose_file, read_string(*spec, "composeFile", "spec"));
+        OP_TRY(out.compose_file, read_string(member_of(*spec, "composeFile"), field_path("spec")));
     }
     OP_TRY(out.status, decode_optional_status(object));
     return out;

@@ -8,8 +8,74 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
+#include <emmintrin.h>  // SSE2: part of x86-64
+
 #include <cstring>
 #include <vector>
+
+namespace op::json {
+namespace {
+
+// rapidjson::MemoryStream under a type of our own, so that the string scan below applies to our
+// parses only. Past the end, Peek and Take give '\0' and Take does not advance.
+struct text_stream {
+    using Ch = char;
+    text_stream(char const* text, std::size_t n) : src_(text), begin_(text), end_(text + n) {}
+    Ch Peek() const { return src_ == end_ ? '\0' : *src_; }
+    Ch Take() { return src_ == end_ ? '\0' : *src_++; }
+    std::size_t Tell() const { return static_cast<std::size_t>(src_ - begin_); }
+    // Read-only: never called by the reader without kParseInsituFlag.
+    Ch* PutBegin() { return nullptr; }
+    void Put(Ch) {}
+    void Flush() {}
+    std::size_t PutEnd(Ch*) { return 0; }
+
+    char const* src_;
+    char const* begin_;
+    char const* end_;
+};
+
+}  // namespace
+}  // namespace op::json
+
+// The reader calls this at the start of every run of a string (without kParseValidateEncodingFlag):
+// it copies the characters up to the next '"', '\\' or control character and leaves the stream
+// there, so the per-character loop sees exactly what it would have. RapidJSON's own SSE2 version
+// is for null-terminated StringStream and reads past the end; this one loads 16 bytes only while
+// 16 remain, then goes byte by byte.
+template <>
+template <>
+inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapidjson::CrtAllocator>::
+    ScanCopyUnescapedString<op::json::text_stream,
+                            rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                                     rapidjson::CrtAllocator>::StackStream<char>>(
+        op::json::text_stream& is, StackStream<char>& os) {
+    char const* p = is.src_;
+    char const* const end = is.end_;
+    __m128i const dq = _mm_set1_epi8('"');
+    __m128i const bs = _mm_set1_epi8('\\');
+    __m128i const sp = _mm_set1_epi8(0x1f);
+    while (end - p >= 16) {
+        __m128i const s = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+        __m128i const x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, dq), _mm_cmpeq_epi8(s, bs)),
+                                       _mm_cmpeq_epi8(_mm_max_epu8(s, sp), sp));  // s <= 0x1f
+        auto const r = static_cast<unsigned>(_mm_movemask_epi8(x));
+        if (r != 0) {
+            auto const n = static_cast<std::size_t>(__builtin_ctz(r));
+            std::memcpy(os.Push(static_cast<rapidjson::SizeType>(n)), p, n);
+            is.src_ = p + n;
+            return;
+        }
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(os.Push(16)), s);
+        p += 16;
+    }
+    while (p != end) {
+        auto const c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == '\\' || c < 0x20) break;
+        os.Put(*p++);
+    }
+    is.src_ = p;
+}
 
 namespace op::json {
 
@@ -189,7 +255,7 @@ rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view t
     auto generate = [&](rapidjson::Document& d) {
         capped<rapidjson::Document> h{d, lim.max_depth, lim.max_values};
         h.open.reserve(32);
-        rapidjson::MemoryStream ms(text.data(), text.size());
+        text_stream ms(text.data(), text.size());
         rapidjson::Reader reader;
         res = reader.Parse<Flags>(ms, h);
         too_deep = h.too_deep;
@@ -316,18 +382,23 @@ result<std::optional<std::string_view>> get_string(rapidjson::Value const& obj,
     return std::optional<std::string_view>{std::string_view(v->GetString(), v->GetStringLength())};
 }
 
+std::optional<std::int64_t> as_int(rapidjson::Value const& v) {
+    if (v.IsInt64()) return v.GetInt64();
+    if (v.IsDouble()) {
+        double d = v.GetDouble();
+        // Range first: converting a double outside int64's range is undefined behaviour.
+        if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
+            return static_cast<std::int64_t>(d);
+        }
+    }
+    return std::nullopt;
+}
+
 result<std::optional<std::int64_t>> get_int(rapidjson::Value const& obj, std::string_view key,
                                             std::string_view path) {
     auto const* v = find(obj, key);
     if (v == nullptr || v->IsNull()) return std::optional<std::int64_t>{};
-    if (v->IsInt64()) return std::optional<std::int64_t>{v->GetInt64()};
-    if (v->IsDouble()) {
-        double d = v->GetDouble();
-        // Range first: converting a double outside int64's range is undefined behaviour.
-        if (d > -9.2e18 && d < 9.2e18 && d == static_cast<double>(static_cast<std::int64_t>(d))) {
-            return std::optional<std::int64_t>{static_cast<std::int64_t>(d)};
-        }
-    }
+    if (auto i = as_int(*v)) return i;
     return wrong_type(path, key, "integer", *v);
 }
 

@@ -79,6 +79,10 @@ void dump_to(rapidjson::Value const& v, std::string& out);
 void set(rapidjson::Value& obj, std::string_view key, rapidjson::Value value,
          rapidjson::Document::AllocatorType& alloc);
 
+// The value as an integer: an int64, or a double with an integral value inside int64's range;
+// nullopt for anything else (what get_int accepts).
+[[nodiscard]] std::optional<std::int64_t> as_int(rapidjson::Value const& v);
+
 // The JSON type name used in error messages: "object", "array", "string", "number", ...
 [[nodiscard]] std::string_view type_name(rapidjson::Value const& v);
 

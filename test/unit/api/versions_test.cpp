@@ -33,6 +33,23 @@ error v1beta2_error(std::string const& spec_json) {
     return r.error();
 }
 
+// A spec that fails to decode as v1beta2, and the error it must give.
+struct error_row {
+    std::string spec;
+    std::string path;
+    std::string message;
+};
+
+void check_errors(std::vector<error_row> const& rows) {
+    for (auto const& r : rows) {
+        INFO(r.spec);
+        auto e = v1beta2_error(r.spec);
+        CHECK(e.code == errc::invalid);
+        CHECK(e.field_path == r.path);
+        CHECK(e.message == r.message);
+    }
+}
+
 }  // namespace
 
 TEST_CASE("parse_version accepts short and group forms", "[unit][api]") {
@@ -127,12 +144,7 @@ TEST_CASE("metadata is kept whole, labels and annotations follow the maps", "[un
 }
 
 TEST_CASE("wrong types are reported with their field path", "[unit][api]") {
-    struct row {
-        std::string spec;
-        std::string path;
-        std::string message;
-    };
-    std::vector<row> rows = {
+    std::vector<error_row> rows = {
         {R"({"services":[{"name":"a"},{"name":"b"},{"name":"c","ports":[{"published":"80"}]}]})",
          "spec.services[2].ports[0].published", "expected integer, got string"},
         {R"({"services":{}})", "spec.services", "expected array, got object"},
@@ -162,13 +174,7 @@ TEST_CASE("wrong types are reported with their field path", "[unit][api]") {
         {R"({"configs":{"c":"x"}})", "spec.configs.c", "expected object, got string"},
         {R"([])", "spec", "expected object, got array"},
     };
-    for (auto const& r : rows) {
-        INFO(r.spec);
-        auto e = v1beta2_error(r.spec);
-        CHECK(e.code == errc::invalid);
-        CHECK(e.field_path == r.path);
-        CHECK(e.message == r.message);
-    }
+    check_errors(rows);
 }
 
 TEST_CASE("envelope errors", "[unit][api]") {
@@ -267,12 +273,7 @@ TEST_CASE("spec.volumes is absent when empty", "[unit][api]") {
 }
 
 TEST_CASE("spec.volumes wrong types are reported with their field path", "[unit][api]") {
-    struct row {
-        std::string spec;
-        std::string path;
-        std::string message;
-    };
-    std::vector<row> rows = {
+    std::vector<error_row> rows = {
         {R"({"volumes":[]})", "spec.volumes", "expected object, got array"},
         {R"({"volumes":{"data":"10Gi"}})", "spec.volumes.data", "expected object, got string"},
         {R"({"volumes":{"data":{"size":10}}})", "spec.volumes.data.size", "expected string, got number"},
@@ -283,11 +284,77 @@ TEST_CASE("spec.volumes wrong types are reported with their field path", "[unit]
         {R"({"volumes":{"data":{"accessModes":[1]}}})", "spec.volumes.data.accessModes[0]",
          "expected string, got number"},
     };
-    for (auto const& r : rows) {
-        INFO(r.spec);
-        auto e = v1beta2_error(r.spec);
-        CHECK(e.code == errc::invalid);
-        CHECK(e.field_path == r.path);
-        CHECK(e.message == r.message);
-    }
+    check_errors(rows);
+}
+
+TEST_CASE("deep wrong types keep their exact field path", "[unit][api]") {
+    std::vector<error_row> rows = {
+        {R"({"services":[{"name":"a"},{"name":"b","depends_on":[{"service":"a"},{"service":""}]}]})",
+         "spec.services[1].depends_on[1].service", "required"},
+        {R"({"services":[{"name":"a","depends_on":[{"service":"b","required":"yes"}]}]})",
+         "spec.services[0].depends_on[0].required", "expected boolean, got string"},
+        {R"({"services":[{"kubernetes":{"expose":[{"host":"h"},{"port":-1}]}}]})",
+         "spec.services[0].kubernetes.expose[1].port", "expected integer between 0 and 4294967295, got -1"},
+        {R"({"services":[{"kubernetes":{"expose":[7]}}]})", "spec.services[0].kubernetes.expose[0]",
+         "expected object, got number"},
+        {R"({"services":[{},{"deploy":{"placement":{"constraints":{"Hostname":{"Operator":[]}}}}}]})",
+         "spec.services[1].deploy.placement.constraints.Hostname.Operator", "expected string, got array"},
+        {R"({"services":[{"deploy":{"placement":{"max_replicas_per_node":"2"}}}]})",
+         "spec.services[0].deploy.placement.max_replicas_per_node", "expected integer, got string"},
+        {R"({"services":[{"deploy":{"restart_policy":{"condition":1}}}]})",
+         "spec.services[0].deploy.restart_policy.condition", "expected string, got number"},
+        {R"({"services":[{"group_add":[1,"x"]}]})", "spec.services[0].group_add[1]", "expected integer, got string"},
+        {R"({"services":[{"pre_stop":{"command":[1]}}]})", "spec.services[0].pre_stop.command[0]",
+         "expected string, got number"},
+        {R"({"services":[{"configs":[{"source":"a"},{"mode":1.5}]}]})", "spec.services[0].configs[1].mode",
+         "expected integer, got number"},
+        {R"({"services":[{"secrets":[{},{},{"uid":false}]}]})", "spec.services[0].secrets[2].uid",
+         "expected string, got boolean"},
+        {R"({"services":[{"volumes":[{"read_only":"no"}]}]})", "spec.services[0].volumes[0].read_only",
+         "expected boolean, got string"},
+        {R"({"secrets":{"a.b":{"external":{"name":1}}}})", "spec.secrets.a.b.external.name",
+         "expected string, got number"},
+        {R"({"configs":{"c":{"labels":{"k":1}}}})", "spec.configs.c.labels.k", "expected string, got number"},
+        // Two wrong members: the error names the first in decode order, not in document order.
+        {R"({"services":[{"image":1,"name":2}]})", "spec.services[0].name", "expected string, got number"},
+        {R"({"services":[{"tty":1,"cap_add":2}]})", "spec.services[0].cap_add", "expected array, got number"},
+        {R"({"services":[{"ports":[{"protocol":1,"mode":2}]}]})", "spec.services[0].ports[0].mode",
+         "expected string, got number"},
+        // A duplicated member: the first one is read.
+        {R"({"services":[{"name":1,"name":"a"}]})", "spec.services[0].name", "expected string, got number"},
+    };
+    check_errors(rows);
+}
+
+TEST_CASE("duplicated members: fields read the first, maps keep the last", "[unit][api]") {
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"},)"
+                     R"("spec":{"services":[{"name":"a","name":2,"labels":{"k":"1","k":"2"}}],)"
+                     R"("services":7,"volumes":{"v":{"size":"1"},"v":{"size":"2"}}},)"
+                     R"("status":{"phase":"A","phase":1,"services":{"w":{"ready":1},"w":{"ready":2}}}})");
+    auto s = decode_v1beta2(doc);
+    REQUIRE(s);
+    REQUIRE(s->spec);
+    REQUIRE(s->spec->services.size() == 1);
+    CHECK(s->spec->services[0].name == "a");
+    CHECK(s->spec->services[0].labels.at("k") == "2");
+    CHECK(s->spec->volumes.at("v").size == std::optional<std::string>("2"));
+    REQUIRE(s->status);
+    CHECK(s->status->phase == "A");
+    CHECK(s->status->services.at("w").ready == 2);
+}
+
+TEST_CASE("unknown members are ignored at every level", "[unit][api]") {
+    auto doc = parse(R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"},"extra":1,)"
+                     R"("spec":{"zzz":[1],"services":[{"name":"a","nam":1,"namex":1,"":1,"image":"i",)"
+                     R"("ports":[{"target":80,"targets":"x"}],"deploy":{"replica":"x","replicas":2}}]},)"
+                     R"("status":{"phase":"A","phases":1}})");
+    auto s = decode_v1beta2(doc);
+    REQUIRE(s);
+    CHECK(s->spec->services.at(0).name == "a");
+    CHECK(s->spec->services.at(0).ports.at(0).target == 80u);
+    CHECK(s->spec->services.at(0).deploy.replicas == std::optional<std::uint64_t>(2));
+    CHECK(json::dump(encode(*s)) ==
+          R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"x"},)"
+          R"("spec":{"services":[{"name":"a","deploy":{"replicas":2},"image":"i","ports":[{"target":80}]}]},)"
+          R"("status":{"phase":"A"}})");
 }

@@ -116,3 +116,41 @@ TEST_CASE("parse counts values before building them (max_values)", "[unit][util]
     CHECK(op::json::parse(body + " ").error().message ==
           "JSON body of 7340033 bytes exceeds the limit of 7340032 bytes");
 }
+
+// parse and dump copy the runs of a string that need no escape 16 bytes at a time; every byte
+// that ends a run ('"', '\\', a control character) must still be seen wherever it falls.
+TEST_CASE("strings: every special byte at every position of a long string", "[unit][util]") {
+    std::string const pad(40, 'x');
+    for (std::size_t at = 0; at < 36; ++at) {
+        std::string specials = "\"\\";
+        for (int c = 0; c < 0x20; ++c) specials += static_cast<char>(c);
+        for (char c : specials) {
+            std::string raw = pad;
+            raw[at] = c;
+            rapidjson::Document d;
+            d.SetString(raw.data(), static_cast<rapidjson::SizeType>(raw.size()), d.GetAllocator());
+            std::string const text = op::json::dump(d);
+            INFO("at " << at << " byte " << int(c));
+            // The escaped text parses back to the same bytes.
+            auto back = op::json::parse(text);
+            REQUIRE(back);
+            CHECK(std::string(back->GetString(), back->GetStringLength()) == raw);
+            // The byte itself is escaped: the text holds no raw control character.
+            for (char t : text) CHECK(static_cast<unsigned char>(t) >= 0x20);
+        }
+        // A raw control character inside a JSON string is an error at its offset.
+        for (char bad : {'\x01', '\x19', '\x1a', '\x1f'}) {
+            std::string text = "\"" + pad + "\"";
+            text[at + 1] = bad;
+            auto r = op::json::parse(text);
+            REQUIRE_FALSE(r);
+            CHECK(r.error().message == "malformed JSON at byte " + std::to_string(at + 1) +
+                                           ": Invalid escape character in string.");
+        }
+    }
+    rapidjson::Document d;
+    std::string const s = std::string(20, 'a') + "\"\\\n\x1f" + std::string(20, 'b') + "\x7f\xc3\xa9";
+    d.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), d.GetAllocator());
+    CHECK(op::json::dump(d) == "\"" + std::string(20, 'a') + "\\\"\\\\\\n\\u001F" +
+                                   std::string(20, 'b') + "\x7f\xc3\xa9\"");
+}
