@@ -80,10 +80,12 @@ for series in 'controller_runtime_reconcile_total{controller="stack",result="suc
 done
 check "metrics: workqueue_depth is exposed" bash -c "curl -sf http://127.0.0.1:$PROBE_PORT/metrics | grep -q '^workqueue_depth{name=\"stack\",controller=\"stack\"} '"
 
-# A quiet operator: once Ready, a resync pass (no change) writes nothing.
-before=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply"')
+# A quiet operator: once Ready, a resync pass (no change) writes nothing. Counted: applies the API
+# server accepted. A stack another suite left Stalled on Forbidden (alice's) is retried with backoff
+# (5 ms doubling, capped at --forbidden-retry), and those refused applies are not re-applies.
+before=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply",result="ok"}')
 sleep 3
-after=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply"')
+after=$(metric "$PROBE_PORT" 'compose_operator_writes_total{verb="apply",result="ok"}')
 check "no re-applies while nothing changes ($before -> $after)" [ "$before" = "$after" ]
 
 # A restart re-reads everything (LIST, whose items lack apiVersion/kind) and must re-apply nothing.
