@@ -62,7 +62,9 @@ inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapid
         auto const r = static_cast<unsigned>(_mm_movemask_epi8(x));
         if (r != 0) {
             auto const n = static_cast<std::size_t>(__builtin_ctz(r));
-            std::memcpy(os.Push(static_cast<rapidjson::SizeType>(n)), p, n);
+            if (n != 0) {  // Push(0) on an empty stack returns null, and memcpy(null) is UB
+                std::memcpy(os.Push(static_cast<rapidjson::SizeType>(n)), p, n);
+            }
             is.src_ = p + n;
             return;
         }
