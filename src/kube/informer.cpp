@@ -106,6 +106,7 @@ net::awaitable<result<void>> informer::list_all() {
     lo.label_selector = opts_.label_selector;
     lo.field_selector = opts_.field_selector;
     lo.limit = opts_.page_size;
+    lo.drop_bookkeeping = !opts_.keep_bookkeeping;
     std::vector<object> all;
     std::string rv;
     for (;;) {
@@ -123,7 +124,7 @@ net::awaitable<result<void>> informer::list_all() {
         }
         { std::lock_guard lock(mutex_); ++stats_.pages; }
         for (auto& o : page->items)
-            all.push_back(opts_.keep_bookkeeping ? std::move(o) : without_bookkeeping(o));
+            all.push_back(std::move(o));
         rv = page->resource_version;
         if (page->continue_token.empty()) break;
         lo.continue_token = page->continue_token;
@@ -148,6 +149,7 @@ net::awaitable<result<void>> informer::watch_once() {
         ++stats_.watches;
     }
     lo.allow_watch_bookmarks = true;
+    lo.drop_bookkeeping = !opts_.keep_bookkeeping;
     int min = std::max(1, opts_.watch_timeout_min_s);
     lo.timeout_seconds = min + static_cast<int>(opts_.random01() * min);
     auto on_event = [this](watch_event&& ev) -> result<void> {
@@ -156,7 +158,6 @@ net::awaitable<result<void>> informer::watch_once() {
             case watch_event_type::bookmark: break;
             case watch_event_type::added:
             case watch_event_type::modified:
-                if (!opts_.keep_bookkeeping) ev.obj = without_bookkeeping(ev.obj);
                 if (auto d = store_.upsert(ev.obj)) dispatch(*d);
                 break;
             case watch_event_type::deleted:

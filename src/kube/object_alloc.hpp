@@ -11,10 +11,17 @@ struct owned_document {
     rapidjson::Document doc{&pool};
 };
 
-// A deep copy of `v` as an immutable object.
-inline object copy_object(rapidjson::Value const& v) {
+// Deep-copies `v` into `out` (allocated from `a`), leaving out metadata.managedFields and the
+// last-applied annotation: one pass, so what informers cache is never copied twice
+// (resource.cpp).
+void copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value const& v,
+                              rapidjson::MemoryPoolAllocator<>& a);
+
+// A deep copy of `v` as an immutable object; without bookkeeping (above) when asked.
+inline object copy_object(rapidjson::Value const& v, bool drop_bookkeeping = false) {
     auto owner = std::make_shared<owned_document>();
-    owner->doc.CopyFrom(v, owner->doc.GetAllocator());
+    if (drop_bookkeeping) copy_without_bookkeeping(owner->doc, v, owner->doc.GetAllocator());
+    else owner->doc.CopyFrom(v, owner->doc.GetAllocator());
     return object(owner, &owner->doc);
 }
 

@@ -62,43 +62,57 @@ std::string_view controller_uid(rapidjson::Value const& obj) {
     return {};
 }
 
-object without_bookkeeping(object const& o) {
-    if (!o || !o->IsObject()) return o;
-    auto const* meta = json::find(*o, "metadata");
-    if (meta == nullptr || !meta->IsObject()) return o;
+namespace {
+
+bool has_bookkeeping(rapidjson::Value const& o) {
+    if (!o.IsObject()) return false;
+    auto const* meta = json::find(o, "metadata");
+    if (meta == nullptr || !meta->IsObject()) return false;
+    if (json::find(*meta, "managedFields") != nullptr) return true;
     auto const* annotations = json::find(*meta, "annotations");
-    bool const last_applied = annotations != nullptr && annotations->IsObject() &&
-                              json::find(*annotations, last_applied_annotation) != nullptr;
-    if (!last_applied && json::find(*meta, "managedFields") == nullptr) return o;
+    return annotations != nullptr && annotations->IsObject() &&
+           json::find(*annotations, last_applied_annotation) != nullptr;
+}
+
+std::string_view name_of(rapidjson::Value const& v) { return {v.GetString(), v.GetStringLength()}; }
+
+}  // namespace
+
+void detail::copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value const& v,
+                                      rapidjson::MemoryPoolAllocator<>& a) {
     using value = rapidjson::Value;
-    auto h = detail::new_object();
-    auto& a = h->doc.GetAllocator();
-    h->doc.SetObject();
-    for (auto const& m : o->GetObject()) {
+    auto const* meta = v.IsObject() ? json::find(v, "metadata") : nullptr;
+    if (meta == nullptr || !meta->IsObject()) {
+        out.CopyFrom(v, a);
+        return;
+    }
+    out.SetObject();
+    for (auto const& m : v.GetObject()) {
         if (&m.value != meta) {
-            h->doc.AddMember(value(m.name, a), value(m.value, a), a);
+            out.AddMember(value(m.name, a), value(m.value, a), a);
             continue;
         }
         value md(rapidjson::kObjectType);
         for (auto const& f : meta->GetObject()) {
-            std::string_view const name(f.name.GetString(), f.name.GetStringLength());
+            auto const name = name_of(f.name);
             if (name == "managedFields") continue;
-            if (&f.value == annotations && last_applied) {
+            if (name == "annotations" && f.value.IsObject()) {
                 value kept(rapidjson::kObjectType);
-                for (auto const& an : annotations->GetObject()) {
-                    if (std::string_view(an.name.GetString(), an.name.GetStringLength()) ==
-                        last_applied_annotation)
-                        continue;
-                    kept.AddMember(value(an.name, a), value(an.value, a), a);
-                }
+                for (auto const& an : f.value.GetObject())
+                    if (name_of(an.name) != last_applied_annotation)
+                        kept.AddMember(value(an.name, a), value(an.value, a), a);
                 md.AddMember(value(f.name, a), std::move(kept), a);
                 continue;
             }
             md.AddMember(value(f.name, a), value(f.value, a), a);
         }
-        h->doc.AddMember(value(m.name, a), std::move(md), a);
+        out.AddMember(value(m.name, a), std::move(md), a);
     }
-    return detail::publish(h);
+}
+
+object without_bookkeeping(object const& o) {
+    if (!o || !has_bookkeeping(*o)) return o;
+    return detail::copy_object(*o, true);
 }
 
 error to_error(api_error const& e) {

@@ -65,6 +65,9 @@ struct list_options {
     std::string continue_token;
     int timeout_seconds = 0;             // watch only
     bool allow_watch_bookmarks = true;   // watch only
+    // Items and events copied without managedFields and the last-applied annotation
+    // (see without_bookkeeping), in the one copy made of each: what informers cache.
+    bool drop_bookkeeping = false;
 };
 
 struct list_result {

@@ -56,6 +56,7 @@ inline constexpr std::string_view last_applied_annotation =
 // last-applied annotation (often more than half of a stored object). `o` itself when it has
 // neither. What informers cache (informer_options::keep_bookkeeping is false by default), as
 // controller-runtime's default cache transform does; never write such a copy back with PUT.
+// Informers get it in the copy they make anyway (list_options::drop_bookkeeping).
 [[nodiscard]] object without_bookkeeping(object const& o);
 
 // A failed API call as the server described it (a metav1.Status), or as the transport saw it

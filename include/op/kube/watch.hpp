@@ -31,7 +31,10 @@ private:
 };
 
 // Parses one watch line {"type":..., "object":{...}}. Fails (invalid) on bad JSON or type.
-[[nodiscard]] result<watch_event> parse_watch_event(std::string_view line);
+// With drop_bookkeeping, the object is copied without managedFields and the last-applied
+// annotation (see without_bookkeeping).
+[[nodiscard]] result<watch_event> parse_watch_event(std::string_view line,
+                                                    bool drop_bookkeeping = false);
 
 // For an ERROR event: the api_error its Status carries.
 [[nodiscard]] api_error watch_error(watch_event const& ev);

@@ -1,4 +1,5 @@
 #include "op/kube/kube.hpp"
+#include "op/util/json.hpp"
 
 #include "op_catch.hpp"
 #include "stub_apiserver.hpp"
@@ -243,6 +244,48 @@ TEST_CASE("informer: watch dropped mid-line resumes; 410 relists and loses nothi
     for (auto const& t : targets) resumed += t.find("watch=1") != std::string::npos &&
                                              t.find("resourceVersion=11") != std::string::npos;
     CHECK(resumed == 1);
+}
+
+TEST_CASE("informer: listed and watched objects are cached without bookkeeping, unless kept",
+          "[integration]") {
+    auto heavy = [](char const* name, char const* rv) {
+        return std::string(R"({"metadata":{"namespace":"ns","name":")") + name +
+               R"(","resourceVersion":")" + rv +
+               R"(","annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","keep":"me"},)"
+               R"("managedFields":[{"manager":"kubectl"}]},"data":{"k":"v"}})";
+    };
+    stub::server srv([&](auto const& req) -> stub::reply {
+        std::string t(req.target());
+        if (t.find("watch=1") == std::string::npos)
+            return {200, R"({"metadata":{"resourceVersion":"10"},"items":[)" + heavy("a", "1") + "]}"};
+        return {200, "", {}, stub::chunked({R"({"type":"ADDED","object":)" + heavy("b", "11") + "}\n"}, false)};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto c = client::create(ioc, stub_config(srv.port())).value();
+    for (bool keep : {false, true}) {
+        CAPTURE(keep);
+        informer_options o;
+        o.ns = "ns";
+        o.keep_bookkeeping = keep;
+        informer inf(*c, cms, o);
+        inf.start();
+        REQUIRE(inf.wait_for_sync(5s));
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (!inf.cache().get("ns/b") && std::chrono::steady_clock::now() < deadline)
+            std::this_thread::sleep_for(10ms);
+        inf.stop();
+        for (char const* k : {"ns/a", "ns/b"}) {
+            CAPTURE(k);
+            auto obj = inf.cache().get(k);
+            REQUIRE(obj);
+            auto const text = op::json::dump(*obj);
+            CHECK((text.find("managedFields") != std::string::npos) == keep);
+            CHECK((text.find("last-applied-configuration") != std::string::npos) == keep);
+            CHECK(text.find(R"("keep":"me")") != std::string::npos);
+            CHECK(text.find(R"("data":{"k":"v"})") != std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("the exec credential plugin: a token, and a hung plugin killed at its timeout", "[integration]") {

@@ -57,6 +57,23 @@ TEST_CASE("watch events: types, bad input, error status", "[unit]") {
     CHECK(is_gone(to_error(ae)));
 }
 
+TEST_CASE("parse_watch_event drops bookkeeping in its one copy when asked", "[unit]") {
+    std::string const line =
+        R"({"type":"ADDED","object":{"metadata":{"name":"a","managedFields":[{"m":1}],)"
+        R"("annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","z":"1"}},"spec":{}}})";
+    auto kept = parse_watch_event(line);
+    REQUIRE(kept);
+    CHECK(op::json::dump(*kept->obj).find("managedFields") != std::string::npos);
+    auto slim = parse_watch_event(line, true);
+    REQUIRE(slim);
+    CHECK(op::json::dump(*slim->obj) ==
+          R"({"metadata":{"name":"a","annotations":{"z":"1"}},"spec":{}})");
+    // Not an object's metadata: copied as it is.
+    auto odd = parse_watch_event(R"({"type":"ADDED","object":{"metadata":[1],"x":2}})", true);
+    REQUIRE(odd);
+    CHECK(op::json::dump(*odd->obj) == R"({"metadata":[1],"x":2})");
+}
+
 TEST_CASE("without_bookkeeping drops managedFields and the last-applied annotation, nothing else",
           "[unit]") {
     auto parsed = op::json::parse(
