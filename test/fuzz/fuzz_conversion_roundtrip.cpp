@@ -15,7 +15,7 @@
 #include "op/util/json.hpp"
 #include "op/webhook/owner.hpp"
 
-#include <rapidjson/pointer.h>
+#include "json_patch.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -53,21 +53,8 @@ identity::hmac_key const& key() {
     return k;
 }
 
-// Applies an RFC 6902 patch as plan_owner writes them (add/replace/remove of annotation keys).
 void apply_patch(rapidjson::Document& doc, std::string const& text) {
-    auto patch = json::parse(text);
-    OP_FUZZ_CHECK(patch.has_value() && patch->IsArray());
-    for (auto const& op : patch->GetArray()) {
-        OP_FUZZ_CHECK(op.IsObject() && op.HasMember("op") && op.HasMember("path"));
-        rapidjson::Pointer const ptr(op["path"].GetString());
-        OP_FUZZ_CHECK(ptr.IsValid());
-        if (std::string_view(op["op"].GetString()) == "remove") {
-            OP_FUZZ_CHECK(ptr.Erase(doc));
-        } else {
-            rapidjson::Value v(op["value"], doc.GetAllocator());
-            ptr.Set(doc, v);
-        }
-    }
+    OP_FUZZ_CHECK(op::test::apply_json_patch(doc, text).empty());
 }
 
 webhook::admission_request request(std::string op, std::string user, rapidjson::Value const& obj,

@@ -1,9 +1,9 @@
 #include "op/webhook/owner.hpp"
 
 #include "fixture.hpp"
+#include "json_patch.hpp"
 #include "op_catch.hpp"
 
-#include <rapidjson/pointer.h>
 
 #include <functional>
 
@@ -16,23 +16,8 @@ namespace {
 
 hmac_key test_key(char fill = 'k') { return *hmac_key::from_bytes(std::string(32, fill)); }
 
-// Applies an RFC 6902 patch (add/replace/remove only; enough for the owner patch).
 void apply_patch(rapidjson::Document& doc, std::string const& patch_text) {
-    auto patch = parse(patch_text);
-    REQUIRE(patch.IsArray());
-    for (auto const& op : patch.GetArray()) {
-        std::string kind = op["op"].GetString();
-        rapidjson::Pointer ptr(op["path"].GetString());
-        REQUIRE(ptr.IsValid());
-        if (kind == "remove") {
-            REQUIRE(ptr.Get(doc) != nullptr);
-            ptr.Erase(doc);
-        } else {
-            if (kind == "replace") REQUIRE(ptr.Get(doc) != nullptr);
-            rapidjson::Value v(op["value"], doc.GetAllocator());
-            ptr.Set(doc, v);
-        }
-    }
+    REQUIRE(op::test::apply_json_patch(doc, patch_text) == "");
 }
 
 admission_request request_from(std::string const& review) {

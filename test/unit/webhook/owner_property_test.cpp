@@ -8,10 +8,10 @@
 #include "op/webhook/owner.hpp"
 
 #include "fixture.hpp"
+#include "json_patch.hpp"
 #include "op_catch.hpp"
 
 #include <fmt/format.h>
-#include <rapidjson/pointer.h>
 
 #include <random>
 
@@ -25,19 +25,7 @@ namespace {
 hmac_key key() { return *hmac_key::from_bytes(std::string(32, 'p')); }
 
 void apply_patch(rapidjson::Document& doc, std::string const& patch_text) {
-    auto patch = parse(patch_text);
-    REQUIRE(patch.IsArray());
-    for (auto const& op : patch.GetArray()) {
-        std::string kind = op["op"].GetString();
-        rapidjson::Pointer ptr(op["path"].GetString());
-        REQUIRE(ptr.IsValid());
-        if (kind == "remove") {
-            REQUIRE(ptr.Erase(doc));
-        } else {
-            rapidjson::Value v(op["value"], doc.GetAllocator());
-            ptr.Set(doc, v);
-        }
-    }
+    REQUIRE(op::test::apply_json_patch(doc, patch_text) == "");
 }
 
 std::string const compose_a = "services:\n  web:\n    image: nginx:1.27\n    ports:\n      - \"8080:80\"\n";
