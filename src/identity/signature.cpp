@@ -2,7 +2,7 @@
 #include "op/identity/identity.hpp"
 
 #include "detail.hpp"
-#include "op/identity/openssl_error.hpp"
+#include "op/util/openssl_error.hpp"
 #include "op/util/base64.hpp"
 #include "op/util/json.hpp"
 

@@ -10,7 +10,7 @@
 namespace op::reconcile {
 namespace {
 
-kube::request_options as_options(std::optional<identity> const& as) {
+kube::request_options as_options(std::optional<author> const& as) {
     kube::request_options o;
     if (as && !as->empty()) o.as = *as;
     return o;
@@ -48,7 +48,7 @@ result<kube::object> store_cache::get_child(child_kind kind, kube::object_key co
 }
 
 result<kube::object> client_writer::apply(child_kind kind, kube::object_key const& key,
-                                          std::string body, std::optional<identity> const& as) {
+                                          std::string body, std::optional<author> const& as) {
     kube::apply_options ao;
     ao.field_manager = std::string(mapping::field_manager);
     ao.force = true;  // we own these fields: win conflicts, revert drift
@@ -57,7 +57,7 @@ result<kube::object> client_writer::apply(child_kind kind, kube::object_key cons
 }
 
 result<void> client_writer::remove(child_kind kind, kube::object_key const& key,
-                                   std::optional<identity> const& as) {
+                                   std::optional<author> const& as) {
     return client_.remove(resource_of(kind), key.ns, key.name, kube::propagation::background,
                           as_options(as));
 }
@@ -90,7 +90,7 @@ std::optional<std::string> stale_status_patch(rapidjson::Value const& stored,
 
 result<void> client_writer::update_status(kube::object const& stack,
                                           api::stack_status const& status,
-                                          std::optional<identity> const& as) {
+                                          std::optional<author> const& as) {
     if (!stack) return internal("update_status without a stack");
     auto const key = kube::key_of(*stack);
     auto const r = stack_resource();

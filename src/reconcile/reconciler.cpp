@@ -21,7 +21,7 @@ struct stack_reconciler::pass {
     std::int64_t generation = 0;
     std::optional<api::stack_status> previous;
     std::optional<api::stack> hub;
-    std::optional<identity> as;  // nullopt: the operator's own identity
+    std::optional<author> as;  // nullopt: the operator's own identity
     std::vector<desired_child> desired;
     std::map<std::pair<child_kind, std::string>, kube::object> owned;  // (kind, name)
     std::map<std::string, workload_state> services;

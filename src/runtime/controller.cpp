@@ -38,21 +38,21 @@ R const& metered_writer::count(std::string_view verb, R const& r) {
 }
 
 result<kube::object> metered_writer::apply(reconcile::child_kind kind, kube::object_key const& key, std::string body,
-                                           std::optional<reconcile::identity> const& as) {
+                                           std::optional<reconcile::author> const& as) {
     auto r = inner_.apply(kind, key, std::move(body), as);
     count("apply", r);
     return r;
 }
 
 result<void> metered_writer::remove(reconcile::child_kind kind, kube::object_key const& key,
-                                    std::optional<reconcile::identity> const& as) {
+                                    std::optional<reconcile::author> const& as) {
     auto r = inner_.remove(kind, key, as);
     count("delete", r);
     return r;
 }
 
 result<void> metered_writer::update_status(kube::object const& stack, api::stack_status const& status,
-                                           std::optional<reconcile::identity> const& as) {
+                                           std::optional<reconcile::author> const& as) {
     auto r = inner_.update_status(stack, status, as);
     count("status", r);
     return r;
@@ -69,9 +69,9 @@ controller::controller(kube::client& c, run_options const& o, identity::hmac_key
       recorder_(c, recorder_options(std::move(instance))),
       events_(recorder_),
       fenced_events_(events_, fence),
-      owners_([key](rapidjson::Value const& stack) -> result<reconcile::identity> {
+      owners_([key](rapidjson::Value const& stack) -> result<reconcile::author> {
           OP_TRY(auto w, identity::verify_owner(stack, key));
-          return reconcile::identity{w.username, w.uid, w.groups, w.extra};
+          return reconcile::author{w.username, w.uid, w.groups, w.extra};
       }) {
     kube::informer_options stack_opts;
     stack_opts.ns = o.watch_namespace;

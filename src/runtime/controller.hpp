@@ -31,11 +31,11 @@ public:
     metered_writer(reconcile::writer& inner, metrics::registry& metrics);
     [[nodiscard]] result<kube::object> apply(reconcile::child_kind kind, kube::object_key const& key,
                                              std::string body,
-                                             std::optional<reconcile::identity> const& as) override;
+                                             std::optional<reconcile::author> const& as) override;
     [[nodiscard]] result<void> remove(reconcile::child_kind kind, kube::object_key const& key,
-                                      std::optional<reconcile::identity> const& as) override;
+                                      std::optional<reconcile::author> const& as) override;
     [[nodiscard]] result<void> update_status(kube::object const& stack, api::stack_status const& status,
-                                             std::optional<reconcile::identity> const& as) override;
+                                             std::optional<reconcile::author> const& as) override;
 
 private:
     template <class R>

@@ -11,19 +11,19 @@ error fenced() {
 
 result<kube::object> fenced_writer::apply(reconcile::child_kind kind, kube::object_key const& key,
                                           std::string body,
-                                          std::optional<reconcile::identity> const& as) {
+                                          std::optional<reconcile::author> const& as) {
     if (fence_.engaged()) return fenced();
     return inner_.apply(kind, key, std::move(body), as);
 }
 
 result<void> fenced_writer::remove(reconcile::child_kind kind, kube::object_key const& key,
-                                   std::optional<reconcile::identity> const& as) {
+                                   std::optional<reconcile::author> const& as) {
     if (fence_.engaged()) return fenced();
     return inner_.remove(kind, key, as);
 }
 
 result<void> fenced_writer::update_status(kube::object const& stack, api::stack_status const& status,
-                                          std::optional<reconcile::identity> const& as) {
+                                          std::optional<reconcile::author> const& as) {
     if (fence_.engaged()) return fenced();
     return inner_.update_status(stack, status, as);
 }

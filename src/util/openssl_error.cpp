@@ -1,8 +1,8 @@
-#include "op/identity/openssl_error.hpp"
+#include "op/util/openssl_error.hpp"
 
 #include <openssl/err.h>
 
-namespace op::identity {
+namespace op {
 
 std::string openssl_error(std::string_view what) {
     std::string msg(what);
@@ -17,4 +17,4 @@ std::string openssl_error(std::string_view what) {
     return msg;
 }
 
-}  // namespace op::identity
+}  // namespace op

@@ -1,7 +1,7 @@
 // CA and serving certificate generation with OpenSSL 3 (EVP_EC_gen, X509 v3 extensions).
 #include "op/webhook/certs.hpp"
 
-#include "op/identity/openssl_error.hpp"
+#include "op/util/openssl_error.hpp"
 
 #include <fmt/format.h>
 #include <openssl/bio.h>
@@ -35,7 +35,7 @@ using ext_ptr = std::unique_ptr<X509_EXTENSION, deleter<X509_EXTENSION_free>>;
 using store_ptr = std::unique_ptr<X509_STORE, deleter<X509_STORE_free>>;
 using store_ctx_ptr = std::unique_ptr<X509_STORE_CTX, deleter<X509_STORE_CTX_free>>;
 
-op::error ssl_fail(std::string_view what) { return op::internal(identity::openssl_error(what)); }
+op::error ssl_fail(std::string_view what) { return op::internal(openssl_error(what)); }
 
 result<pkey_ptr> new_key() {
     pkey_ptr k(EVP_EC_gen("P-256"));
@@ -114,14 +114,14 @@ result<std::string> key_pem(EVP_PKEY* k) {
 result<x509_ptr> read_cert(std::string_view pem) {
     bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     x509_ptr c(bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-    if (!c) return invalid(identity::openssl_error("cannot read PEM certificate"));
+    if (!c) return invalid(openssl_error("cannot read PEM certificate"));
     return c;
 }
 
 result<pkey_ptr> read_key(std::string_view pem) {
     bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     pkey_ptr k(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
-    if (!k) return invalid(identity::openssl_error("cannot read PEM private key"));
+    if (!k) return invalid(openssl_error("cannot read PEM private key"));
     return k;
 }
 
@@ -417,7 +417,7 @@ result<void> verify_cert(std::string_view cert_pem_text, std::string_view ca_pem
     store_ctx_ptr ctx(X509_STORE_CTX_new());
     if (!store || !ctx || X509_STORE_add_cert(store.get(), ca.get()) != 1 ||
         X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), nullptr) != 1) {
-        return invalid(identity::openssl_error("cannot set up verification"));
+        return invalid(openssl_error("cannot set up verification"));
     }
     X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_SERVER);
     if (X509_verify_cert(ctx.get()) != 1) {

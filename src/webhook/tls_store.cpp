@@ -1,6 +1,6 @@
 #include "tls_store.hpp"
 
-#include "op/identity/openssl_error.hpp"
+#include "op/util/openssl_error.hpp"
 
 #include <fmt/format.h>
 #include <openssl/ssl.h>
@@ -33,12 +33,12 @@ result<std::shared_ptr<boost::asio::ssl::context>> make_server_context(std::stri
     boost::system::error_code ec;
     ctx->use_certificate_chain(boost::asio::buffer(cert_pem), ec);
     if (ec) {
-        return invalid(identity::openssl_error("cannot load the certificate chain: " + ec.message()));
+        return invalid(openssl_error("cannot load the certificate chain: " + ec.message()));
     }
     ctx->use_private_key(boost::asio::buffer(key_pem), ssl::context::pem, ec);
-    if (ec) return invalid(identity::openssl_error("cannot load the private key: " + ec.message()));
+    if (ec) return invalid(openssl_error("cannot load the private key: " + ec.message()));
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1) {
-        return invalid(identity::openssl_error("the private key does not match the certificate"));
+        return invalid(openssl_error("the private key does not match the certificate"));
     }
     return ctx;
 }

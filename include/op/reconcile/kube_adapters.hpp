@@ -58,12 +58,12 @@ public:
 
     [[nodiscard]] result<kube::object> apply(child_kind kind, kube::object_key const& key,
                                              std::string body,
-                                             std::optional<identity> const& as) override;
+                                             std::optional<author> const& as) override;
     [[nodiscard]] result<void> remove(child_kind kind, kube::object_key const& key,
-                                      std::optional<identity> const& as) override;
+                                      std::optional<author> const& as) override;
     [[nodiscard]] result<void> update_status(kube::object const& stack,
                                              api::stack_status const& status,
-                                             std::optional<identity> const& as) override;
+                                             std::optional<author> const& as) override;
 
 private:
     kube::client& client_;

@@ -21,9 +21,10 @@ struct stack_status;
 
 namespace op::reconcile {
 
-// Who a write acts as: {user, uid, groups, extra} (Impersonate-* headers). nullopt or an empty
-// user means the operator's own service account.
-using identity = kube::impersonation;
+// The author a write acts as (a stack's recorded owner): {user, uid, groups, extra}, sent as
+// Impersonate-* headers. nullopt or an empty user means the operator's own service account.
+// (Not named identity: op::identity is the module that records and verifies owners.)
+using author = kube::impersonation;
 
 // Annotation holding a hash of the apply configuration last applied, so a removed field (which
 // a subset comparison cannot see) still triggers an apply.
@@ -81,15 +82,15 @@ public:
     // as stored after the apply.
     [[nodiscard]] virtual result<kube::object> apply(child_kind kind, kube::object_key const& key,
                                                      std::string body,
-                                                     std::optional<identity> const& as) = 0;
+                                                     std::optional<author> const& as) = 0;
     // DELETE with propagationPolicy Background. not_found when already gone.
     [[nodiscard]] virtual result<void> remove(child_kind kind, kube::object_key const& key,
-                                              std::optional<identity> const& as) = 0;
+                                              std::optional<author> const& as) = 0;
     // PUT of `stack` (the cached object) with its status replaced by `status`, to the status
     // subresource. conflict when the cached resourceVersion is stale.
     [[nodiscard]] virtual result<void> update_status(kube::object const& stack,
                                                      api::stack_status const& status,
-                                                     std::optional<identity> const& as) = 0;
+                                                     std::optional<author> const& as) = 0;
 };
 
 enum class event_type { normal, warning };
@@ -108,18 +109,18 @@ public:
 class owner_verifier {
 public:
     virtual ~owner_verifier() = default;
-    [[nodiscard]] virtual result<identity> verify(rapidjson::Value const& stack) const = 0;
+    [[nodiscard]] virtual result<author> verify(rapidjson::Value const& stack) const = 0;
 };
 
 // An owner_verifier made of a function, e.g. wrapping op::identity::verify_owner with the HMAC key:
-//   function_owner_verifier{[&key](auto const& o) -> result<identity> {
+//   function_owner_verifier{[&key](auto const& o) -> result<author> {
 //       OP_TRY(auto w, op::identity::verify_owner(o, key));
-//       return identity{w.username, w.uid, w.groups, w.extra}; }}
+//       return author{w.username, w.uid, w.groups, w.extra}; }}
 class function_owner_verifier final : public owner_verifier {
 public:
-    using fn = std::function<result<identity>(rapidjson::Value const&)>;
+    using fn = std::function<result<author>(rapidjson::Value const&)>;
     explicit function_owner_verifier(fn f) : f_(std::move(f)) {}
-    [[nodiscard]] result<identity> verify(rapidjson::Value const& stack) const override {
+    [[nodiscard]] result<author> verify(rapidjson::Value const& stack) const override {
         return f_(stack);
     }
 

@@ -27,7 +27,7 @@ void set_int(rapidjson::Value& obj, char const* key, std::int64_t v, doc::Alloca
     json::set(obj, key, rapidjson::Value(v), a);
 }
 
-std::string who(std::optional<identity> const& as) {
+std::string who(std::optional<author> const& as) {
     return as && !as->empty() ? as->user : std::string("operator");
 }
 
@@ -127,7 +127,7 @@ result<kube::object> fake_cluster::get_child(child_kind kind, kube::object_key c
 }
 
 result<kube::object> fake_cluster::apply(child_kind kind, kube::object_key const& k,
-                                         std::string body, std::optional<identity> const& as) {
+                                         std::string body, std::optional<author> const& as) {
     auto const line = fmt::format("apply {} as {}", key(kind, k.ns, k.name), who(as));
     actions.push_back(line);
     if (inject) {
@@ -164,7 +164,7 @@ result<kube::object> fake_cluster::apply(child_kind kind, kube::object_key const
 }
 
 result<void> fake_cluster::remove(child_kind kind, kube::object_key const& k,
-                                  std::optional<identity> const& as) {
+                                  std::optional<author> const& as) {
     auto const line = fmt::format("delete {} as {}", key(kind, k.ns, k.name), who(as));
     actions.push_back(line);
     if (inject) {
@@ -178,7 +178,7 @@ result<void> fake_cluster::remove(child_kind kind, kube::object_key const& k,
 
 result<void> fake_cluster::update_status(kube::object const& stack,
                                          api::stack_status const& status,
-                                         std::optional<identity> const& as) {
+                                         std::optional<author> const& as) {
     auto const k = kube::key_of(*stack);
     auto const line = fmt::format("status {} as {}", k.str(), who(as));
     actions.push_back(line);
@@ -257,7 +257,7 @@ void fake_events::record(kube::object const&, event_type type, std::string_view 
                                 reason, message));
 }
 
-result<identity> fake_verifier::verify(rapidjson::Value const&) const {
+result<author> fake_verifier::verify(rapidjson::Value const&) const {
     ++calls;
     return answer;
 }

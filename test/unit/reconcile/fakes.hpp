@@ -42,11 +42,11 @@ public:
     result<kube::object> get_child(child_kind kind, kube::object_key const& key) const override;
     // --- writer
     result<kube::object> apply(child_kind kind, kube::object_key const& key, std::string body,
-                               std::optional<identity> const& as) override;
+                               std::optional<author> const& as) override;
     result<void> remove(child_kind kind, kube::object_key const& key,
-                        std::optional<identity> const& as) override;
+                        std::optional<author> const& as) override;
     result<void> update_status(kube::object const& stack, api::stack_status const& status,
-                               std::optional<identity> const& as) override;
+                               std::optional<author> const& as) override;
 
     // --- test controls
     void put_stack(std::string const& json);  // keeps the stored status when json has none
@@ -79,8 +79,8 @@ public:
 
 class fake_verifier final : public owner_verifier {
 public:
-    result<identity> verify(rapidjson::Value const& stack) const override;
-    result<identity> answer = identity{"alice", "alice-uid", {"devs"}, {}};
+    result<author> verify(rapidjson::Value const& stack) const override;
+    result<author> answer = author{"alice", "alice-uid", {"devs"}, {}};
     mutable int calls = 0;
 };
 

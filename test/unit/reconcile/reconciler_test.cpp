@@ -475,9 +475,9 @@ std::string signed_for_alice(std::string const& stack, op::identity::hmac_key co
 
 TEST_CASE("a spec that is not the signed one writes no child: Stalled and a Warning event", "[unit]") {
     auto key = *op::identity::hmac_key::from_bytes(std::string(32, 'r'));
-    function_owner_verifier real([&key](rapidjson::Value const& o) -> result<reconcile::identity> {
+    function_owner_verifier real([&key](rapidjson::Value const& o) -> result<reconcile::author> {
         OP_TRY(auto w, op::identity::verify_owner(o, key));
-        return reconcile::identity{w.username, w.uid, w.groups, w.extra};
+        return reconcile::author{w.username, w.uid, w.groups, w.extra};
     });
     fake_cluster cluster;
     fake_events events;

@@ -14,17 +14,17 @@ namespace {
 struct counting_writer final : reconcile::writer {
     std::atomic<int> writes{0};
     result<kube::object> apply(reconcile::child_kind, kube::object_key const&, std::string,
-                               std::optional<reconcile::identity> const&) override {
+                               std::optional<reconcile::author> const&) override {
         ++writes;
         return kube::object{};
     }
     result<void> remove(reconcile::child_kind, kube::object_key const&,
-                        std::optional<reconcile::identity> const&) override {
+                        std::optional<reconcile::author> const&) override {
         ++writes;
         return {};
     }
     result<void> update_status(kube::object const&, api::stack_status const&,
-                               std::optional<reconcile::identity> const&) override {
+                               std::optional<reconcile::author> const&) override {
         ++writes;
         return {};
     }
