@@ -1,7 +1,9 @@
-// bench_convert [--iterations N] [--only convert|json|yaml|emit] [--dump-json DIR] FILE...: loads
-// each Compose file and converts it to the v1beta2 Stack JSON many times; also times the Stack JSON
-// decode/encode, the bare yaml-cpp load of the same text (the floor) and compose::emit of the
-// loaded project (the Compose text of a v1beta1 answer). Services with `build:`
+// bench_convert [--iterations N] [--only convert|json|yaml|emit|to_v1beta1|to_v1beta2]
+// [--dump-json DIR] FILE...: loads each Compose file and converts it to the v1beta2 Stack JSON many
+// times; also times the Stack JSON decode/encode, the bare yaml-cpp load of the same text (the
+// floor), compose::emit of the loaded project (the Compose text of a v1beta1 answer), and what
+// /convert does per object in each direction: parse the stored JSON, conversion::convert, dump
+// (to_v1beta1: the v1beta2 JSON to v1beta1; to_v1beta2: that v1beta1 JSON back). Services with `build:`
 // and no `image:` get `image: bench/<name>` so that every corpus file converts (the same work the
 // Go harness in bench/gojson/ is given). --dump-json writes each file's Stack JSON to DIR (the
 // input of bench/gojson). Prints `mean_us_per_file=<n>` last. Files that do not convert are
@@ -56,7 +58,8 @@ int main(int argc, char** argv) {
     }
     auto runs = [&](char const* what) { return only.empty() || only == what ? iterations : 0; };
     if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
-    double total_convert = 0, total_codec = 0, total_yaml = 0, total_emit = 0;
+    double total_convert = 0, total_codec = 0, total_yaml = 0, total_emit = 0, total_to_v1 = 0,
+           total_to_v2 = 0;
     int files = 0;
     for (auto const& path : paths) {
         std::ifstream in(path, std::ios::binary);
@@ -104,9 +107,23 @@ int main(int argc, char** argv) {
             auto loaded = op::compose::load(text);
             emit = mean_us(runs("emit"), [&] { sink += op::compose::emit(loaded->project).size(); });
         }
+        auto convert_json = [](std::string const& json, op::api::version to) {
+            auto d = op::json::parse(json, {64u << 20, 128});
+            auto c = op::conversion::convert(*d, to);
+            return c ? op::json::dump(c->object) : std::string();
+        };
+        std::string const v1 = convert_json(*first, op::api::version::v1beta1);
+        double to_v1 = mean_us(runs("to_v1beta1"), [&] {
+            sink += convert_json(*first, op::api::version::v1beta1).size();
+        });
+        double to_v2 = mean_us(runs("to_v1beta2"), [&] {
+            sink += convert_json(v1, op::api::version::v1beta2).size();
+        });
         std::printf("%s: convert_us=%.1f json_decode_encode_us=%.1f yaml_cpp_load_us=%.1f "
-                    "emit_us=%.1f json_bytes=%zu\n",
-                    path.c_str(), convert, codec, yaml, emit, first->size());
+                    "emit_us=%.1f to_v1beta1_us=%.1f to_v1beta2_us=%.1f json_bytes=%zu\n",
+                    path.c_str(), convert, codec, yaml, emit, to_v1, to_v2, first->size());
+        total_to_v1 += to_v1;
+        total_to_v2 += to_v2;
         total_emit += emit;
         total_convert += convert;
         total_codec += codec;
@@ -118,8 +135,10 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::printf("files=%d mean_json_decode_encode_us=%.1f mean_yaml_cpp_load_us=%.1f "
-                "mean_emit_us=%.1f convert_vs_yaml=%.2f (sink %zu)\n",
+                "mean_emit_us=%.1f mean_to_v1beta1_us=%.1f mean_to_v1beta2_us=%.1f "
+                "convert_vs_yaml=%.2f (sink %zu)\n",
                 files, total_codec / files, total_yaml / files, total_emit / files,
+                total_to_v1 / files, total_to_v2 / files,
                 total_yaml > 0 ? total_convert / total_yaml : 0.0, sink % 10);
     std::printf("mean_us_per_file=%.1f\n", total_convert / files);
     return 0;

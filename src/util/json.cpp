@@ -8,7 +8,7 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
-#include <emmintrin.h>  // SSE2: part of x86-64
+#include "json_scan.hpp"
 
 #include <cstring>
 #include <vector>
@@ -50,33 +50,12 @@ inline void rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>, rapid
                             rapidjson::GenericReader<rapidjson::UTF8<>, rapidjson::UTF8<>,
                                                      rapidjson::CrtAllocator>::StackStream<char>>(
         op::json::text_stream& is, StackStream<char>& os) {
-    char const* p = is.src_;
-    char const* const end = is.end_;
-    __m128i const dq = _mm_set1_epi8('"');
-    __m128i const bs = _mm_set1_epi8('\\');
-    __m128i const sp = _mm_set1_epi8(0x1f);
-    while (end - p >= 16) {
-        __m128i const s = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
-        __m128i const x = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(s, dq), _mm_cmpeq_epi8(s, bs)),
-                                       _mm_cmpeq_epi8(_mm_max_epu8(s, sp), sp));  // s <= 0x1f
-        auto const r = static_cast<unsigned>(_mm_movemask_epi8(x));
-        if (r != 0) {
-            auto const n = static_cast<std::size_t>(__builtin_ctz(r));
-            if (n != 0) {  // Push(0) on an empty stack returns null, and memcpy(null) is UB
-                std::memcpy(os.Push(static_cast<rapidjson::SizeType>(n)), p, n);
-            }
-            is.src_ = p + n;
-            return;
-        }
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(os.Push(16)), s);
-        p += 16;
+    char const* const stop = op::json::detail::find_special(is.src_, is.end_);
+    auto const n = static_cast<std::size_t>(stop - is.src_);
+    if (n != 0) {  // Push(0) on an empty stack returns null, and memcpy(null) is UB
+        std::memcpy(os.Push(static_cast<rapidjson::SizeType>(n)), is.src_, n);
     }
-    while (p != end) {
-        auto const c = static_cast<unsigned char>(*p);
-        if (c == '"' || c == '\\' || c < 0x20) break;
-        os.Put(*p++);
-    }
-    is.src_ = p;
+    is.src_ = stop;
 }
 
 namespace op::json {
@@ -314,26 +293,6 @@ result<rapidjson::Value> parse_value(std::string_view text,
     rapidjson::Document doc(&alloc);  // values live in `alloc`, which outlives `doc`
     OP_RETURN_IF_ERROR(parse_into(doc, text, lim));
     return rapidjson::Value(std::move(static_cast<rapidjson::Value&>(doc)));
-}
-
-void dump_to(rapidjson::Value const& v, std::string& out) {
-    // One buffer per thread, reused: the writer's fast unchecked puts, and no allocation once it
-    // has grown to the largest document this thread wrote.
-    thread_local rapidjson::StringBuffer buf;
-    buf.Clear();
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
-    out.append(buf.GetString(), buf.GetSize());
-    if (buf.GetSize() > (1u << 20)) {  // do not keep a huge body's buffer
-        buf.Clear();
-        buf.ShrinkToFit();
-    }
-}
-
-std::string dump(rapidjson::Value const& v) {
-    std::string out;
-    dump_to(v, out);
-    return out;
 }
 
 std::string dump_pretty(rapidjson::Value const& v) {

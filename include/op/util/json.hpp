@@ -40,7 +40,8 @@ struct limits {
                                                    rapidjson::Document::AllocatorType& alloc,
                                                    limits lim = {});
 
-// Serialises compactly (no whitespace).
+// Serialises compactly (no whitespace): exactly the text rapidjson::Writer writes (digests are
+// taken over it), except that a NaN or infinity, where Writer stops half-way, is written null.
 [[nodiscard]] std::string dump(rapidjson::Value const& v);
 // Appends the compact serialisation of `v` to `out`.
 void dump_to(rapidjson::Value const& v, std::string& out);

@@ -2,6 +2,11 @@
 
 #include "op_catch.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdint>
+#include <limits>
 #include <string>
 
 TEST_CASE("parse accepts well-formed JSON and round-trips it", "[unit][util]") {
@@ -153,4 +158,77 @@ TEST_CASE("strings: every special byte at every position of a long string", "[un
     d.SetString(s.data(), static_cast<rapidjson::SizeType>(s.size()), d.GetAllocator());
     CHECK(op::json::dump(d) == "\"" + std::string(20, 'a') + "\\\"\\\\\\n\\u001F" +
                                    std::string(20, 'b') + "\x7f\xc3\xa9\"");
+}
+
+namespace {
+// What rapidjson::Writer writes: the reference dump() must match byte for byte.
+std::string writer_text(rapidjson::Value const& v) {
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    v.Accept(w);
+    return {buf.GetString(), buf.GetSize()};
+}
+}  // namespace
+
+TEST_CASE("dump writes exactly what rapidjson::Writer writes", "[unit][util]") {
+    rapidjson::Document d(rapidjson::kObjectType);
+    auto& a = d.GetAllocator();
+    // Every byte value, alone and inside runs that cross the 16-byte scan blocks.
+    rapidjson::Value strings(rapidjson::kArrayType);
+    for (int c = 0; c < 256; ++c) {
+        for (std::size_t len : {1u, 15u, 16u, 17u, 33u}) {
+            std::string s(len, 'q');
+            s[len / 2] = static_cast<char>(c);
+            if (len > 16) s[15] = static_cast<char>(c);
+            strings.PushBack(rapidjson::Value(s.data(), static_cast<rapidjson::SizeType>(s.size()), a), a);
+        }
+    }
+    d.AddMember("strings", strings, a);
+    // Keys are escaped like strings.
+    d.AddMember(rapidjson::Value("k\"e\\y\n\x01\x7f\xc3\xa9", a), rapidjson::Value(1), a);
+    rapidjson::Value numbers(rapidjson::kArrayType);
+    for (std::int64_t i : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{INT32_MIN}, std::int64_t{INT32_MAX},
+                           std::int64_t{INT32_MAX} + 1, std::int64_t{UINT32_MAX}, std::int64_t{UINT32_MAX} + 1,
+                           INT64_MIN, INT64_MAX, std::int64_t{1} << 53})
+        numbers.PushBack(rapidjson::Value(i), a);
+    numbers.PushBack(rapidjson::Value(UINT64_MAX), a);
+    numbers.PushBack(rapidjson::Value(std::uint64_t{1} << 63), a);
+    numbers.PushBack(rapidjson::Value(std::int64_t{-2147483649}), a);
+    for (double x : {0.0, -0.0, 1.0, -1.5, 0.1, 1e-7, 1e21, 1e300, 5e-324, 1.7976931348623157e308,
+                     123456789.125, 3.0e-5})
+        numbers.PushBack(rapidjson::Value(x), a);
+    d.AddMember("numbers", numbers, a);
+    d.AddMember("empty", rapidjson::Value(rapidjson::kObjectType), a);
+    d.AddMember("list", rapidjson::Value(rapidjson::kArrayType), a);
+    d.AddMember("t", true, a);
+    d.AddMember("f", false, a);
+    d.AddMember("n", rapidjson::Value(), a);
+    d.AddMember("s", rapidjson::Value("", a), a);
+    rapidjson::Value nested(rapidjson::kArrayType);
+    nested.PushBack(rapidjson::Value(rapidjson::kArrayType).PushBack(rapidjson::Value(rapidjson::kObjectType), a), a);
+    d.AddMember("nested", nested, a);
+    std::string const ours = op::json::dump(d);
+    CHECK(ours == writer_text(d));
+    std::string appended = "prefix:";
+    op::json::dump_to(d, appended);
+    CHECK(appended == "prefix:" + ours);
+    // A stored Stack, parsed and dumped: the same text.
+    std::string const stack =
+        R"({"apiVersion":"compose.docker.com/v1beta2","kind":"Stack","metadata":{"name":"w",)"
+        R"("annotations":{"x":"{\"a\":[1,2],\"b\":\"c\\n\"}"}},"spec":{"services":[{"name":"web",)"
+        R"("image":"nginx","ports":[{"target":80,"published":8080}],"environment":{"A":null,"B":"\u00e9"}}]}})";
+    auto parsed = op::json::parse(stack);
+    REQUIRE(parsed);
+    CHECK(op::json::dump(*parsed) == writer_text(*parsed));
+    CHECK(op::json::dump(*parsed) == stack.substr(0, stack.find("\\u00e9")) + "\xc3\xa9\"}}]}}");
+}
+
+TEST_CASE("dump writes null for a NaN or infinity, where Writer would stop half-way", "[unit][util]") {
+    rapidjson::Document d(rapidjson::kArrayType);
+    d.PushBack(rapidjson::Value(1), d.GetAllocator());
+    d.PushBack(rapidjson::Value(std::numeric_limits<double>::quiet_NaN()), d.GetAllocator());
+    d.PushBack(rapidjson::Value(-std::numeric_limits<double>::infinity()), d.GetAllocator());
+    d.PushBack(rapidjson::Value(2), d.GetAllocator());
+    CHECK(op::json::dump(d) == "[1,null,null,2]");
+    CHECK(writer_text(d) == "[1,");  // what the old dump gave: not JSON
 }
