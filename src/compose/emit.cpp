@@ -3,7 +3,9 @@
 
 #include "op/compose/scalars.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <string_view>
 
 namespace op::compose {
@@ -28,29 +30,29 @@ node mode_node(std::uint32_t m) {
 
 class map_builder {
 public:
-    map_builder& add(std::string k, node v) {
-        n_.entries.emplace_back(std::move(k), std::move(v));
+    map_builder& add(std::string_view k, node v) {
+        n_.entries.emplace_back(std::string(k), std::move(v));
         return *this;
     }
-    map_builder& s(std::string k, std::string const& v) {
-        if (!v.empty()) add(std::move(k), str(v));
+    map_builder& s(std::string_view k, std::string const& v) {
+        if (!v.empty()) add(k, str(v));
         return *this;
     }
-    map_builder& b(std::string k, bool v) {
-        if (v) add(std::move(k), boolean(true));
+    map_builder& b(std::string_view k, bool v) {
+        if (v) add(k, boolean(true));
         return *this;
     }
     template <class T, class F>
-    map_builder& opt(std::string k, std::optional<T> const& v, F&& f) {
-        if (v) add(std::move(k), f(*v));
+    map_builder& opt(std::string_view k, std::optional<T> const& v, F&& f) {
+        if (v) add(k, f(*v));
         return *this;
     }
-    map_builder& list(std::string k, std::vector<std::string> const& v) {
-        if (!v.empty()) add(std::move(k), strings(v));
+    map_builder& list(std::string_view k, std::vector<std::string> const& v) {
+        if (!v.empty()) add(k, strings(v));
         return *this;
     }
-    map_builder& smap(std::string k, std::map<std::string, std::string> const& v) {
-        if (!v.empty()) add(std::move(k), string_map(v));
+    map_builder& smap(std::string_view k, std::map<std::string, std::string> const& v) {
+        if (!v.empty()) add(k, string_map(v));
         return *this;
     }
     map_builder& nodes(std::map<std::string, node> const& v) {
@@ -328,8 +330,10 @@ bool needs_quotes(std::string_view s) {
     static constexpr std::string_view words[] = {"~", "null", "Null", "NULL", "true", "True",
         "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on", "On",
         "ON", "off", "Off", "OFF", "y", "Y", "n", "N", "<<"};
-    for (auto w : words) {
-        if (s == w) return true;
+    if (s.size() <= 5) {  // the longest word
+        for (auto w : words) {
+            if (s == w) return true;
+        }
     }
     char const c = s.front();
     return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
@@ -355,18 +359,18 @@ bool plain_safe(std::string_view s) {
             return false;
         default: break;
     }
+    // Per byte: 0 plain, 1 never plain, 2 ':' (not plain before a space).
+    static constexpr auto kind = [] {
+        std::array<std::uint8_t, 256> t{};
+        for (int c = 0; c < 256; ++c) t[static_cast<std::size_t>(c)] = c < 0x20 || c > 0x7e;
+        for (unsigned char c : std::string_view("#,[]{}\"'\\")) t[c] = 1;
+        t[':'] = 2;
+        return t;
+    }();
     for (std::size_t i = 0; i < s.size(); ++i) {
-        auto const c = static_cast<unsigned char>(s[i]);
-        if (c < 0x20 || c > 0x7e) return false;
-        switch (c) {
-            case '#': case ',': case '[': case ']': case '{': case '}': case '"': case '\'':
-            case '\\':
-                return false;
-            case ':':
-                if (i + 1 < s.size() && s[i + 1] == ' ') return false;
-                break;
-            default: break;
-        }
+        auto const k = kind[static_cast<unsigned char>(s[i])];
+        if (k == 0) continue;
+        if (k == 1 || (i + 1 < s.size() && s[i + 1] == ' ')) return false;
     }
     return true;
 }
