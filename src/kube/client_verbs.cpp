@@ -57,7 +57,8 @@ net::awaitable<result<list_result>> client::async_list(resource const& r, std::s
         for (auto const& it : items->GetArray()) {
             auto h = detail::new_object();
             auto& o = h->doc;
-            if (lo.drop_bookkeeping) detail::copy_without_bookkeeping(o, it, o.GetAllocator());
+            if (lo.drop_bookkeeping || lo.metadata_only)
+                detail::copy_without_bookkeeping(o, it, o.GetAllocator(), lo.metadata_only);
             else o.CopyFrom(it, o.GetAllocator());
             // Items of a list lack kind/apiVersion; restore them as watch events carry them.
             if (!json::find(o, "apiVersion"))

@@ -108,7 +108,7 @@ net::awaitable<result<void>> client::async_watch(
             co_return ls.error();
         }
         for (auto& l : *ls) {
-            auto ev = parse_watch_event(l, lo.drop_bookkeeping);
+            auto ev = parse_watch_event(l, lo.drop_bookkeeping, lo.metadata_only);
             if (!ev) {
                 conn->close();
                 reset();

@@ -107,6 +107,7 @@ net::awaitable<result<void>> informer::list_all() {
     lo.field_selector = opts_.field_selector;
     lo.limit = opts_.page_size;
     lo.drop_bookkeeping = !opts_.keep_bookkeeping;
+    lo.metadata_only = opts_.metadata_only;
     std::vector<object> all;
     std::string rv;
     for (;;) {
@@ -150,6 +151,7 @@ net::awaitable<result<void>> informer::watch_once() {
     }
     lo.allow_watch_bookmarks = true;
     lo.drop_bookkeeping = !opts_.keep_bookkeeping;
+    lo.metadata_only = opts_.metadata_only;
     int min = std::max(1, opts_.watch_timeout_min_s);
     lo.timeout_seconds = min + static_cast<int>(opts_.random01() * min);
     auto on_event = [this](watch_event&& ev) -> result<void> {

@@ -13,14 +13,16 @@ struct owned_document {
 
 // Deep-copies `v` into `out` (allocated from `a`), leaving out metadata.managedFields and the
 // last-applied annotation: one pass, so what informers cache is never copied twice
-// (resource.cpp).
+// (resource.cpp). With metadata_only, only apiVersion, kind and metadata are copied.
 void copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value const& v,
-                              rapidjson::MemoryPoolAllocator<>& a);
+                              rapidjson::MemoryPoolAllocator<>& a, bool metadata_only = false);
 
 // A deep copy of `v` as an immutable object; without bookkeeping (above) when asked.
-inline object copy_object(rapidjson::Value const& v, bool drop_bookkeeping = false) {
+inline object copy_object(rapidjson::Value const& v, bool drop_bookkeeping = false,
+                          bool metadata_only = false) {
     auto owner = std::make_shared<owned_document>();
-    if (drop_bookkeeping) copy_without_bookkeeping(owner->doc, v, owner->doc.GetAllocator());
+    if (drop_bookkeeping || metadata_only)
+        copy_without_bookkeeping(owner->doc, v, owner->doc.GetAllocator(), metadata_only);
     else owner->doc.CopyFrom(v, owner->doc.GetAllocator());
     return object(owner, &owner->doc);
 }

@@ -79,7 +79,7 @@ std::string_view name_of(rapidjson::Value const& v) { return {v.GetString(), v.G
 }  // namespace
 
 void detail::copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value const& v,
-                                      rapidjson::MemoryPoolAllocator<>& a) {
+                                      rapidjson::MemoryPoolAllocator<>& a, bool metadata_only) {
     using value = rapidjson::Value;
     auto const* meta = v.IsObject() ? json::find(v, "metadata") : nullptr;
     if (meta == nullptr || !meta->IsObject()) {
@@ -89,6 +89,8 @@ void detail::copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value co
     out.SetObject();
     for (auto const& m : v.GetObject()) {
         if (&m.value != meta) {
+            if (metadata_only && name_of(m.name) != "apiVersion" && name_of(m.name) != "kind")
+                continue;
             out.AddMember(value(m.name, a), value(m.value, a), a);
             continue;
         }

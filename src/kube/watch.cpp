@@ -24,7 +24,8 @@ result<std::vector<std::string>> line_splitter::feed(std::string_view chunk) {
     return lines;
 }
 
-result<watch_event> parse_watch_event(std::string_view line, bool drop_bookkeeping) {
+result<watch_event> parse_watch_event(std::string_view line, bool drop_bookkeeping,
+                                     bool metadata_only) {
     OP_TRY(auto doc, json::parse(line, {.max_bytes = 64u << 20, .max_depth = 128}));
     if (!doc.IsObject()) return invalid("watch event is not an object");
     OP_TRY(auto type, json::get_string(doc, "type", ""));
@@ -38,7 +39,10 @@ result<watch_event> parse_watch_event(std::string_view line, bool drop_bookkeepi
     else return invalid("unknown watch event type " + std::string(*type), "type");
     auto* o = json::find(doc, "object");
     if (!o || !o->IsObject()) return invalid("watch event without object", "object");
-    ev.obj = detail::copy_object(*o, drop_bookkeeping);
+    bool const object_event = ev.type == watch_event_type::added ||
+                              ev.type == watch_event_type::modified ||
+                              ev.type == watch_event_type::deleted;
+    ev.obj = detail::copy_object(*o, drop_bookkeeping, metadata_only && object_event);
     return ev;
 }
 

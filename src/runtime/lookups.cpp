@@ -16,6 +16,7 @@ collision_caches::collision_caches(kube::client& c, std::string const& ns) {
         kube::informer_options o;
         o.ns = ns;
         o.label_selector = std::string(mapping::label_stack_namespace);  // the label exists
+        o.metadata_only = true;  // labels and ownerReferences are all lookup() reads
         by_kind_.emplace(std::string(reconcile::kind_name(kind)),
                          std::make_unique<kube::informer>(c, reconcile::resource_of(kind), o));
     }

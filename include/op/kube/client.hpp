@@ -68,6 +68,9 @@ struct list_options {
     // Items and events copied without managedFields and the last-applied annotation
     // (see without_bookkeeping), in the one copy made of each: what informers cache.
     bool drop_bookkeeping = false;
+    // Items and ADDED/MODIFIED/DELETED events copied with only apiVersion, kind and metadata
+    // (without bookkeeping): for caches that answer "does it exist, and whose is it".
+    bool metadata_only = false;
 };
 
 struct list_result {

@@ -35,6 +35,9 @@ struct informer_options {
     // Cache objects as the server sends them. By default managedFields and the last-applied
     // annotation are dropped first (without_bookkeeping): the operator reads neither.
     bool keep_bookkeeping = false;
+    // Cache only apiVersion, kind and metadata (labels, ownerReferences, ...): for caches that
+    // answer who owns a name, not what the object says (the webhook's collision lookups).
+    bool metadata_only = false;
 };
 
 // Receives every delta the store applied (and resync deltas), on the informer's strand.

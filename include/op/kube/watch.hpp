@@ -32,9 +32,11 @@ private:
 
 // Parses one watch line {"type":..., "object":{...}}. Fails (invalid) on bad JSON or type.
 // With drop_bookkeeping, the object is copied without managedFields and the last-applied
-// annotation (see without_bookkeeping).
+// annotation (see without_bookkeeping); with metadata_only, an ADDED, MODIFIED or DELETED
+// event's object keeps only apiVersion, kind and metadata (an ERROR's Status is kept whole).
 [[nodiscard]] result<watch_event> parse_watch_event(std::string_view line,
-                                                    bool drop_bookkeeping = false);
+                                                    bool drop_bookkeeping = false,
+                                                    bool metadata_only = false);
 
 // For an ERROR event: the api_error its Status carries.
 [[nodiscard]] api_error watch_error(watch_event const& ev);

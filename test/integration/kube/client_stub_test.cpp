@@ -268,6 +268,7 @@ TEST_CASE("informer: listed and watched objects are cached without bookkeeping, 
         informer_options o;
         o.ns = "ns";
         o.keep_bookkeeping = keep;
+        o.metadata_only = false;
         informer inf(*c, cms, o);
         inf.start();
         REQUIRE(inf.wait_for_sync(5s));
@@ -286,6 +287,35 @@ TEST_CASE("informer: listed and watched objects are cached without bookkeeping, 
             CHECK(text.find(R"("data":{"k":"v"})") != std::string::npos);
         }
     }
+}
+
+TEST_CASE("informer: a metadata-only cache keeps labels and owners, not spec or data",
+          "[integration]") {
+    std::string const obj =
+        R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"ns","name":"a","resourceVersion":"1",)"
+        R"("labels":{"l":"1"},"ownerReferences":[{"uid":"u","controller":true}],"managedFields":[{}]},"data":{"k":"v"}})";
+    stub::server srv([&](auto const& req) -> stub::reply {
+        std::string t(req.target());
+        if (t.find("watch=1") == std::string::npos)
+            return {200, R"({"metadata":{"resourceVersion":"10"},"items":[)" + obj + "]}"};
+        return {200, "", {}, stub::chunked({R"({"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"11"}}})" "\n"}, false)};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto c = client::create(ioc, stub_config(srv.port())).value();
+    informer_options o;
+    o.ns = "ns";
+    o.metadata_only = true;
+    informer inf(*c, cms, o);
+    inf.start();
+    REQUIRE(inf.wait_for_sync(5s));
+    inf.stop();
+    auto got = inf.cache().get("ns/a");
+    REQUIRE(got);
+    CHECK(op::json::dump(*got) ==
+          R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"namespace":"ns","name":"a","resourceVersion":"1",)"
+          R"("labels":{"l":"1"},"ownerReferences":[{"uid":"u","controller":true}]}})");
+    CHECK(controller_uid(*got) == "u");
 }
 
 TEST_CASE("the exec credential plugin: a token, and a hung plugin killed at its timeout", "[integration]") {

@@ -74,6 +74,23 @@ TEST_CASE("parse_watch_event drops bookkeeping in its one copy when asked", "[un
     CHECK(op::json::dump(*odd->obj) == R"({"metadata":[1],"x":2})");
 }
 
+TEST_CASE("parse_watch_event keeps only apiVersion, kind and metadata when asked; an ERROR whole",
+          "[unit]") {
+    auto slim = parse_watch_event(
+        R"({"type":"MODIFIED","object":{"apiVersion":"apps/v1","kind":"Deployment",)"
+        R"("metadata":{"name":"a","labels":{"l":"1"},"managedFields":[{}]},"spec":{"replicas":3},"status":{}}})",
+        true, true);
+    REQUIRE(slim);
+    CHECK(op::json::dump(*slim->obj) ==
+          R"({"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"a","labels":{"l":"1"}}})");
+    auto err = parse_watch_event(
+        R"({"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"m"}})",
+        true, true);
+    REQUIRE(err);
+    CHECK(watch_error(*err).http_code == 410);
+    CHECK(watch_error(*err).reason == "Expired");
+}
+
 TEST_CASE("without_bookkeeping drops managedFields and the last-applied annotation, nothing else",
           "[unit]") {
     auto parsed = op::json::parse(
