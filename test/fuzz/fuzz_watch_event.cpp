@@ -8,19 +8,10 @@
 #include "op/kube/resource.hpp"
 #include "op/kube/watch.hpp"
 #include "op/util/json.hpp"
+#include "writer_text.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace {
-
-// What rapidjson::Writer writes; json::dump must give the very same text (digests are taken over it).
-std::string writer_text(rapidjson::Value const& v) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
-    return {buf.GetString(), buf.GetSize()};
-}
 
 // The oracle, written differently from the operator's one-pass copy: copy everything, then erase.
 std::string erased_bookkeeping(rapidjson::Value const& obj) {
@@ -56,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
             OP_FUZZ_CHECK(ev.has_value() == slim.has_value());
             if (ev) {
                 OP_FUZZ_CHECK(op::json::dump(*slim->obj) == erased_bookkeeping(*ev->obj));
-                OP_FUZZ_CHECK(op::json::dump(*ev->obj) == writer_text(*ev->obj));
+                OP_FUZZ_CHECK(op::json::dump(*ev->obj) == op::test::writer_text(*ev->obj));
             }
             if (ev && ev->type == op::kube::watch_event_type::error) (void)op::kube::watch_error(*ev);
         }

@@ -1,9 +1,7 @@
 #include "op/util/json.hpp"
 
 #include "op_catch.hpp"
-
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "writer_text.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -160,15 +158,7 @@ TEST_CASE("strings: every special byte at every position of a long string", "[un
                                    std::string(20, 'b') + "\x7f\xc3\xa9\"");
 }
 
-namespace {
-// What rapidjson::Writer writes: the reference dump() must match byte for byte.
-std::string writer_text(rapidjson::Value const& v) {
-    rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-    v.Accept(w);
-    return {buf.GetString(), buf.GetSize()};
-}
-}  // namespace
+using op::test::writer_text;
 
 TEST_CASE("dump writes exactly what rapidjson::Writer writes", "[unit][util]") {
     rapidjson::Document d(rapidjson::kObjectType);
