@@ -309,6 +309,12 @@ TEST_CASE("informer: a metadata-only cache keeps labels and owners, not spec or 
     informer inf(*c, cms, o);
     inf.start();
     REQUIRE(inf.wait_for_sync(5s));
+    // Stop once the watch is open (its bookmark seen): stopping while the watch request is on
+    // its way left the stub's session waiting for it for minutes.
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (inf.last_resource_version() != "11" && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(10ms);
+    CHECK(inf.last_resource_version() == "11");
     inf.stop();
     auto got = inf.cache().get("ns/a");
     REQUIRE(got);
