@@ -54,17 +54,12 @@ net::awaitable<result<list_result>> client::async_list(resource const& r, std::s
     auto const* items = json::find(d, "items");
     if (items && items->IsArray()) {
         out.items.reserve(items->Size());
+        // Items of a list lack kind/apiVersion; the copy adds apiVersion, as watch events carry it.
+        auto const api_version = r.api_version();
         for (auto const& it : items->GetArray()) {
-            auto h = detail::new_object();
-            auto& o = h->doc;
-            if (lo.drop_bookkeeping || lo.metadata_only)
-                detail::copy_without_bookkeeping(o, it, o.GetAllocator(), lo.metadata_only);
-            else o.CopyFrom(it, o.GetAllocator());
-            // Items of a list lack kind/apiVersion; restore them as watch events carry them.
-            if (!json::find(o, "apiVersion"))
-                json::set(o, "apiVersion", json::string_value(r.api_version(), o.GetAllocator()),
-                          o.GetAllocator());
-            out.items.push_back(detail::publish(h));
+            out.items.push_back(detail::copy_object(it, {.drop_bookkeeping = lo.drop_bookkeeping,
+                                                         .metadata_only = lo.metadata_only,
+                                                         .api_version = api_version}));
         }
     }
     co_return out;

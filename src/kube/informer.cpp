@@ -24,7 +24,8 @@ std::function<double()> default_random() {
 
 informer::informer(client& c, resource r, informer_options opts)
     : client_(c), res_(std::move(r)), opts_(std::move(opts)),
-      strand_(net::make_strand(c.io())), timer_(strand_), resync_timer_(strand_) {
+      strand_(net::make_strand(c.io())), timer_(strand_), resync_timer_(strand_),
+      store_(opts_.indexes) {
     if (!opts_.random01) opts_.random01 = default_random();
 }
 

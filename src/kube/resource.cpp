@@ -7,6 +7,7 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace op::kube {
@@ -78,43 +79,115 @@ std::string_view name_of(rapidjson::Value const& v) { return {v.GetString(), v.G
 
 }  // namespace
 
-void detail::copy_without_bookkeeping(rapidjson::Value& out, rapidjson::Value const& v,
-                                      rapidjson::MemoryPoolAllocator<>& a, bool metadata_only) {
-    using value = rapidjson::Value;
-    auto const* meta = v.IsObject() ? json::find(v, "metadata") : nullptr;
-    if (meta == nullptr || !meta->IsObject()) {
-        out.CopyFrom(v, a);
-        return;
-    }
-    out.SetObject();
-    for (auto const& m : v.GetObject()) {
-        if (&m.value != meta) {
-            if (metadata_only && name_of(m.name) != "apiVersion" && name_of(m.name) != "kind")
-                continue;
-            out.AddMember(value(m.name, a), value(m.value, a), a);
-            continue;
+namespace {
+
+// The longest string a rapidjson::Value holds inline (no pool bytes); it depends on the build's
+// RAPIDJSON_48BITPOINTER_OPTIMIZATION, so it is found once rather than assumed.
+rapidjson::SizeType inline_string_max() {
+    static rapidjson::SizeType const max = [] {
+        rapidjson::SizeType n = 0;
+        char const text[64] = {};
+        for (;; ++n) {
+            rapidjson::MemoryPoolAllocator<> pool(256);
+            rapidjson::Value v(text, n + 1, pool);
+            if (pool.Size() > 0 || n + 1 >= sizeof(text) - 1) return n;
         }
-        value md(rapidjson::kObjectType);
-        for (auto const& f : meta->GetObject()) {
-            auto const name = name_of(f.name);
-            if (name == "managedFields") continue;
-            if (name == "annotations" && f.value.IsObject()) {
-                value kept(rapidjson::kObjectType);
-                for (auto const& an : f.value.GetObject())
-                    if (name_of(an.name) != last_applied_annotation)
-                        kept.AddMember(value(an.name, a), value(an.value, a), a);
-                md.AddMember(value(f.name, a), std::move(kept), a);
-                continue;
+    }();
+    return max;
+}
+
+std::size_t pool_bytes(std::size_t n) { return RAPIDJSON_ALIGN(n); }
+
+// Which members of an object are kept, by the object's place: the top level (`top`), metadata,
+// or its annotations. Anything deeper is copied whole.
+enum class place { top, metadata, annotations, other };
+
+bool kept(place p, std::string_view name, detail::copy_filter const& f) {
+    switch (p) {
+        case place::top:
+            return !f.metadata_only || name == "apiVersion" || name == "kind" || name == "metadata";
+        case place::metadata: return !f.drop_bookkeeping || name != "managedFields";
+        case place::annotations: return !f.drop_bookkeeping || name != last_applied_annotation;
+        case place::other: return true;
+    }
+    return true;
+}
+
+place child_place(place p, std::string_view name, rapidjson::Value const& v) {
+    if (!v.IsObject()) return place::other;
+    if (p == place::top && name == "metadata") return place::metadata;
+    if (p == place::metadata && name == "annotations") return place::annotations;
+    return place::other;
+}
+
+// Pass 1: the pool bytes the filtered copy needs (member and element arrays, strings too long to
+// sit inline), the same arithmetic rapidjson's allocation does.
+std::size_t measure(rapidjson::Value const& v, place p, detail::copy_filter const& f) {
+    switch (v.GetType()) {
+        case rapidjson::kStringType:
+            return v.GetStringLength() > inline_string_max() ? pool_bytes(v.GetStringLength() + 1)
+                                                            : 0;
+        case rapidjson::kArrayType: {
+            std::size_t n = pool_bytes(v.Size() * sizeof(rapidjson::Value));
+            for (auto const& e : v.GetArray()) n += measure(e, place::other, f);
+            return n;
+        }
+        case rapidjson::kObjectType: {
+            std::size_t members = 0, n = 0;
+            for (auto const& m : v.GetObject()) {
+                auto const name = name_of(m.name);
+                if (!kept(p, name, f)) continue;
+                ++members;
+                n += measure(m.name, place::other, f) + measure(m.value, child_place(p, name, m.value), f);
             }
-            md.AddMember(value(f.name, a), value(f.value, a), a);
+            if (p == place::top && !f.api_version.empty() && json::find(v, "apiVersion") == nullptr) {
+                ++members;
+                n += measure(rapidjson::Value(rapidjson::StringRef("apiVersion")), place::other, f);
+                n += f.api_version.size() > inline_string_max() ? pool_bytes(f.api_version.size() + 1) : 0;
+            }
+            return n + pool_bytes(members * sizeof(rapidjson::Value::Member));
         }
-        out.AddMember(value(m.name, a), std::move(md), a);
+        default: return 0;
     }
+}
+
+// Pass 2: the filtered value as SAX events into a Document, which builds each object and array
+// at its exact size (AddMember would grow them from 16 slots, leaving the rest unused).
+template <class Handler>
+bool emit(rapidjson::Value const& v, place p, detail::copy_filter const& f, Handler& h) {
+    if (!v.IsObject()) return v.Accept(h);
+    h.StartObject();
+    rapidjson::SizeType members = 0;
+    if (p == place::top && !f.api_version.empty() && json::find(v, "apiVersion") == nullptr) {
+        h.Key("apiVersion", 10, true);
+        h.String(f.api_version.data(), static_cast<rapidjson::SizeType>(f.api_version.size()), true);
+        ++members;
+    }
+    for (auto const& m : v.GetObject()) {
+        auto const name = name_of(m.name);
+        if (!kept(p, name, f)) continue;
+        h.Key(m.name.GetString(), m.name.GetStringLength(), true);
+        auto const cp = child_place(p, name, m.value);
+        if (cp == place::other ? !m.value.Accept(h) : !emit(m.value, cp, f, h)) return false;
+        ++members;
+    }
+    return h.EndObject(members);
+}
+
+}  // namespace
+
+object detail::copy_object(rapidjson::Value const& v, copy_filter const& f) {
+    bool const filtered = f.drop_bookkeeping || f.metadata_only || !f.api_version.empty();
+    place const p = filtered ? place::top : place::other;
+    auto owner = std::make_shared<owned_document>(std::max<std::size_t>(measure(v, p, f), 64));
+    auto gen = [&](rapidjson::Document& h) { return emit(v, p, f, h); };
+    owner->doc.Populate(gen);
+    return object(owner, &owner->doc);
 }
 
 object without_bookkeeping(object const& o) {
     if (!o || !has_bookkeeping(*o)) return o;
-    return detail::copy_object(*o, true);
+    return detail::copy_object(*o, {.drop_bookkeeping = true, .metadata_only = false, .api_version = {}});
 }
 
 error to_error(api_error const& e) {

@@ -2,16 +2,25 @@
 
 #include "op/util/json.hpp"
 
+#include <algorithm>
+
 namespace op::kube {
 namespace {
 
-std::vector<std::string> label_terms(rapidjson::Value const& obj) {
-    std::vector<std::string> out;
+rapidjson::Value const* labels_of(rapidjson::Value const& obj) {
     auto const* meta = json::find(obj, "metadata");
     auto const* labels = meta ? json::find(*meta, "labels") : nullptr;
-    if (!labels || !labels->IsObject()) return out;
+    return labels && labels->IsObject() ? labels : nullptr;
+}
+
+template <class Keep>
+std::vector<std::string> label_terms(rapidjson::Value const& obj, Keep const& keep) {
+    std::vector<std::string> out;
+    auto const* labels = labels_of(obj);
+    if (!labels) return out;
     for (auto const& m : labels->GetObject()) {
         if (!m.value.IsString()) continue;
+        if (!keep(std::string_view(m.name.GetString(), m.name.GetStringLength()))) continue;
         std::string t(m.name.GetString(), m.name.GetStringLength());
         t += '=';
         t.append(m.value.GetString(), m.value.GetStringLength());
@@ -30,16 +39,34 @@ void drop(std::unordered_map<std::string, std::set<std::string>>& idx, std::stri
 
 }  // namespace
 
+bool store::label_indexed(std::string_view key) const {
+    if (!indexes_.label_keys) return true;
+    auto const& keys = *indexes_.label_keys;
+    return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
 void store::index_locked(std::string const& key, rapidjson::Value const& obj) {
-    by_ns_[std::string(meta_string(obj, "namespace"))].insert(key);
-    for (auto& t : label_terms(obj)) by_label_[t].insert(key);
-    if (auto uid = controller_uid(obj); !uid.empty()) by_owner_[std::string(uid)].insert(key);
+    if (indexes_.by_namespace) by_ns_[std::string(meta_string(obj, "namespace"))].insert(key);
+    for (auto& t : label_terms(obj, [this](std::string_view k) { return label_indexed(k); }))
+        by_label_[t].insert(key);
+    if (auto uid = controller_uid(obj); indexes_.by_owner && !uid.empty())
+        by_owner_[std::string(uid)].insert(key);
 }
 
 void store::unindex_locked(std::string const& key, rapidjson::Value const& obj) {
-    drop(by_ns_, std::string(meta_string(obj, "namespace")), key);
-    for (auto& t : label_terms(obj)) drop(by_label_, t, key);
-    if (auto uid = controller_uid(obj); !uid.empty()) drop(by_owner_, std::string(uid), key);
+    if (indexes_.by_namespace) drop(by_ns_, std::string(meta_string(obj, "namespace")), key);
+    for (auto& t : label_terms(obj, [this](std::string_view k) { return label_indexed(k); }))
+        drop(by_label_, t, key);
+    if (auto uid = controller_uid(obj); indexes_.by_owner && !uid.empty())
+        drop(by_owner_, std::string(uid), key);
+}
+
+template <class Match>
+std::vector<object> store::scan_locked(Match const& match) const {
+    std::vector<object> out;
+    for (auto const& [k, v] : items_)
+        if (match(*v)) out.push_back(v);
+    return out;
 }
 
 std::optional<delta> store::upsert(object obj) {
@@ -126,16 +153,27 @@ std::vector<object> store::lookup_locked(index const& idx, std::string const& v)
 
 std::vector<object> store::by_namespace(std::string const& ns) const {
     std::shared_lock lock(mutex_);
+    if (!indexes_.by_namespace)
+        return scan_locked([&](rapidjson::Value const& o) { return meta_string(o, "namespace") == ns; });
     return lookup_locked(by_ns_, ns);
 }
 
 std::vector<object> store::by_label(std::string const& key, std::string const& value) const {
     std::shared_lock lock(mutex_);
+    if (!label_indexed(key)) {
+        return scan_locked([&](rapidjson::Value const& o) {
+            auto const* labels = labels_of(o);
+            auto const* v = labels ? json::find(*labels, key) : nullptr;
+            return v && v->IsString() && std::string_view(v->GetString(), v->GetStringLength()) == value;
+        });
+    }
     return lookup_locked(by_label_, key + "=" + value);
 }
 
 std::vector<object> store::by_owner(std::string const& uid) const {
     std::shared_lock lock(mutex_);
+    if (!indexes_.by_owner)
+        return scan_locked([&](rapidjson::Value const& o) { return controller_uid(o) == uid; });
     return lookup_locked(by_owner_, uid);
 }
 

@@ -42,7 +42,9 @@ result<watch_event> parse_watch_event(std::string_view line, bool drop_bookkeepi
     bool const object_event = ev.type == watch_event_type::added ||
                               ev.type == watch_event_type::modified ||
                               ev.type == watch_event_type::deleted;
-    ev.obj = detail::copy_object(*o, drop_bookkeeping, metadata_only && object_event);
+    ev.obj = detail::copy_object(
+        *o, {.drop_bookkeeping = drop_bookkeeping, .metadata_only = metadata_only && object_event,
+             .api_version = {}});
     return ev;
 }
 

@@ -76,6 +76,7 @@ controller::controller(kube::client& c, run_options const& o, identity::hmac_key
     kube::informer_options stack_opts;
     stack_opts.ns = o.watch_namespace;
     stack_opts.resync_period = o.resync_period;
+    stack_opts.indexes = kube::store_indexes::labels_only({});  // read by key only
     stacks_ = std::make_unique<kube::informer>(c, reconcile::stack_resource(), stack_opts);
     stacks_->add_handler([this](kube::delta const& d) { handlers_.on_stack(d); });
 
@@ -85,6 +86,9 @@ controller::controller(kube::client& c, run_options const& o, identity::hmac_key
         child_opts.ns = o.watch_namespace;
         child_opts.label_selector =
             fmt::format("{}={}", mapping::label_managed_by, mapping::managed_by_value);
+        // store_cache::list_labelled looks children up by their stack's label, nothing else.
+        child_opts.indexes =
+            kube::store_indexes::labels_only({std::string(mapping::label_stack_namespace)});
         auto inf = std::make_unique<kube::informer>(c, reconcile::resource_of(kind), child_opts);
         inf->add_handler([this](kube::delta const& d) { handlers_.on_child(d); });
         stores.emplace(kind, &inf->cache());

@@ -17,6 +17,7 @@ collision_caches::collision_caches(kube::client& c, std::string const& ns) {
         o.ns = ns;
         o.label_selector = std::string(mapping::label_stack_namespace);  // the label exists
         o.metadata_only = true;  // labels and ownerReferences are all lookup() reads
+        o.indexes = kube::store_indexes::labels_only({});  // read by key only
         by_kind_.emplace(std::string(reconcile::kind_name(kind)),
                          std::make_unique<kube::informer>(c, reconcile::resource_of(kind), o));
     }

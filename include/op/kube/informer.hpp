@@ -38,6 +38,9 @@ struct informer_options {
     // Cache only apiVersion, kind and metadata (labels, ownerReferences, ...): for caches that
     // answer who owns a name, not what the object says (the webhook's collision lookups).
     bool metadata_only = false;
+    // The store's indexes (store_indexes): by default all; the operator's caches ask for the
+    // lookups they make and nothing else.
+    store_indexes indexes;
 };
 
 // Receives every delta the store applied (and resync deltas), on the informer's strand.

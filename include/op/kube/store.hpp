@@ -6,6 +6,7 @@
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
@@ -25,8 +26,26 @@ struct delta {
     object old;
 };
 
+// Which lookups a store keeps an index for. An index costs a few hundred bytes per cached
+// object (a key copy in a tree node per term); a lookup without its index scans every object
+// (same answer, linear time). By default everything is indexed.
+struct store_indexes {
+    bool by_namespace = true;
+    bool by_owner = true;
+    // The label keys by_label is indexed for; nullopt: every label of every object.
+    std::optional<std::vector<std::string>> label_keys;
+
+    // Only by_label on these keys (what the operator's caches look up), nothing else.
+    [[nodiscard]] static store_indexes labels_only(std::vector<std::string> keys) {
+        return {false, false, std::move(keys)};
+    }
+};
+
 class store {
 public:
+    store() = default;
+    explicit store(store_indexes indexes) : indexes_(std::move(indexes)) {}
+
     // Inserts or replaces. Returns the delta, or nullopt when an object with the same
     // resourceVersion is already stored (no change).
     std::optional<delta> upsert(object obj);
@@ -50,6 +69,11 @@ private:
     void index_locked(std::string const& key, rapidjson::Value const& obj);
     void unindex_locked(std::string const& key, rapidjson::Value const& obj);
     std::vector<object> lookup_locked(index const& idx, std::string const& v) const;
+    [[nodiscard]] bool label_indexed(std::string_view key) const;
+    template <class Match>
+    std::vector<object> scan_locked(Match const& match) const;
+
+    store_indexes indexes_;
 
     mutable std::shared_mutex mutex_;
     std::unordered_map<std::string, object> items_;

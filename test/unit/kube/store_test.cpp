@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 using namespace op::kube;
 
 namespace {
@@ -125,4 +127,32 @@ TEST_CASE("micro_time formats microseconds in UTC", "[unit]") {
     using namespace std::chrono;
     auto t = sys_days{year{2026} / 11 / 25} + 10h + 8s + 123456us;
     CHECK(micro_time(t) == "2026-11-25T10:00:08.123456Z");
+}
+
+TEST_CASE("store: with only some indexes, every lookup gives the same answer", "[unit]") {
+    store all;
+    store some(store_indexes::labels_only({"app"}));
+    store none(store_indexes::labels_only({}));
+    auto const names = [](std::vector<object> v) {
+        std::vector<std::string> out;
+        for (auto const& o : v) out.push_back(key_of(*o).str());
+        std::sort(out.begin(), out.end());
+        return out;
+    };
+    for (auto* s : {&all, &some, &none}) {
+        (void)s->upsert(obj("n1", "a", "1", R"({"app":"x","tier":"web"})", "uid-1"));
+        (void)s->upsert(obj("n1", "b", "1", R"({"app":"y"})", "uid-1"));
+        (void)s->upsert(obj("n2", "c", "1", R"({"app":"x"})"));
+        (void)s->upsert(obj("n1", "a", "2", R"({"app":"x","tier":"db"})"));
+        (void)s->remove(*obj("n1", "b", "9"));
+    }
+    for (auto* s : {&some, &none}) {
+        CHECK(names(s->by_label("app", "x")) == names(all.by_label("app", "x")));  // indexed or not
+        CHECK(names(s->by_label("app", "x")) == std::vector<std::string>{"n1/a", "n2/c"});
+        CHECK(names(s->by_label("tier", "db")) == std::vector<std::string>{"n1/a"});  // a scan
+        CHECK(s->by_label("tier", "web").empty());
+        CHECK(names(s->by_namespace("n1")) == names(all.by_namespace("n1")));
+        CHECK(s->by_owner("uid-1").empty());
+        CHECK(s->size() == 2);
+    }
 }
