@@ -67,6 +67,10 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
                     "write clientConfig and caBundle into the CRD and webhook configurations")->capture_default_str();
     cmd->add_option("--body-limit", o.body_limit, "largest webhook request body in bytes")->capture_default_str();
     cmd->add_option("--webhook-threads", o.webhook_threads, "webhook server threads")->check(CLI::Range(1, 64))->capture_default_str();
+    cmd->add_option("--conversion-cache-mib", o.conversion_cache_mib,
+                    "MiB of /convert answers kept, per object and version, for repeated reads of the "
+                    "same stored stacks (0: no cache)")
+        ->check(CLI::Range(0, 4096))->capture_default_str();
     cmd->add_option("--kube-api-qps", o.qps, "client-side rate limit (requests per second)")->capture_default_str();
     cmd->add_option("--kube-api-burst", o.burst, "client-side burst")->capture_default_str();
     cmd->add_option_function<int>("--shutdown-timeout", [&o](int s) { o.shutdown_timeout = std::chrono::seconds(s); },

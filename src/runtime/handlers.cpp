@@ -2,11 +2,14 @@
 #include "op/api/versions.hpp"
 #include "op/conversion/convert.hpp"
 #include "op/mapping/labels.hpp"
+#include "op/util/json.hpp"
 #include "op/util/log.hpp"
 #include "op/webhook/owner.hpp"
 #include "parts.hpp"
 
 #include <fmt/format.h>
+
+#include <optional>
 
 namespace op::runtime {
 namespace {
@@ -18,14 +21,24 @@ bool is_stack(webhook::admission_request const& req) {
 }  // namespace
 
 webhook::handlers make_handlers(identity::hmac_key const& key, mapping::mapping_options const& mapping,
-                                admission::object_lookup lookup) {
+                                admission::object_lookup lookup,
+                                std::shared_ptr<webhook::conversion_cache> cache) {
     webhook::handlers h;
 
-    h.convert = [](webhook::conversion_request const& req) -> webhook::conversion_result {
+    h.convert = [cache = std::move(cache)](webhook::conversion_request const& req) -> webhook::conversion_result {
         OP_TRY(auto desired, api::parse_version(req.desired_api_version));
-        std::vector<rapidjson::Document> out;
+        std::vector<std::string> out;
         out.reserve(req.objects.size());
         for (auto const& obj : req.objects) {
+            // The same stored object converted to the same version: the answer already given.
+            std::optional<webhook::conversion_cache::key> k;
+            if (cache) {
+                k = webhook::conversion_cache::key_of(req.desired_api_version, json::dump(obj));
+                if (auto hit = cache->get(*k)) {
+                    out.push_back(std::move(*hit));
+                    continue;
+                }
+            }
             auto converted = conversion::convert(obj, desired);
             if (!converted) {
                 auto name = kube::key_of(obj).str();
@@ -34,7 +47,9 @@ webhook::handlers make_handlers(identity::hmac_key const& key, mapping::mapping_
                                          converted.error().what()),
                              {}};
             }
-            out.push_back(std::move(converted->object));
+            auto text = json::dump(converted->object);
+            if (cache) cache->put(*k, text);
+            out.push_back(std::move(text));
         }
         return out;
     };

@@ -138,7 +138,23 @@ int run(run_options const& o) {
     so.cert_dir = o.cert_dir;
     so.body_limit = o.body_limit;
     so.threads = o.webhook_threads;
-    webhook::server server(so, make_handlers(*key, mo, lookups.lookup()), metrics);
+    auto const conversions = o.conversion_cache_mib == 0
+        ? nullptr
+        : std::make_shared<webhook::conversion_cache>(o.conversion_cache_mib << 20);
+    auto& cache_hits = metrics.get_counter("compose_operator_conversion_cache_hits_total",
+                                           "Objects /convert answered from its cache.");
+    auto& cache_misses = metrics.get_counter("compose_operator_conversion_cache_misses_total",
+                                             "Objects /convert converted (not in its cache).");
+    auto& cache_bytes = metrics.get_gauge("compose_operator_conversion_cache_bytes",
+                                          "Bytes held by the /convert cache.");
+    auto const cache_collector = metrics.add_collector([&cache_hits, &cache_misses, &cache_bytes, conversions] {
+        if (!conversions) return;
+        auto const s = conversions->snapshot();
+        cache_hits.advance_to(static_cast<double>(s.hits));
+        cache_misses.advance_to(static_cast<double>(s.misses));
+        cache_bytes.set(static_cast<double>(s.bytes));
+    });
+    webhook::server server(so, make_handlers(*key, mo, lookups.lookup(), conversions), metrics);
 
     mgr.add({"probes", [&] { return probes.start(); }, [&] { probes.stop(); }, nullptr});
     mgr.add({"webhook",

@@ -8,6 +8,9 @@
 #include "op/webhook/certs.hpp"
 #include "op/webhook/server.hpp"
 
+#include "op/webhook/conversion_cache.hpp"
+
+#include <memory>
 #include <string>
 
 namespace op::runtime {
@@ -15,9 +18,11 @@ namespace op::runtime {
 // handlers.cpp: the typed webhook handlers (no HTTP here; the webhook module is the transport).
 // `lookup` answers the validating webhook's collision lookups from caches (collision_caches in
 // lookups.hpp; it must not block: validations run on the webhook's bounded pool); may be empty.
+// `cache` (may be null) memoises /convert answers per object (conversion_cache.hpp).
 [[nodiscard]] webhook::handlers make_handlers(identity::hmac_key const& key,
                                               mapping::mapping_options const& mapping,
-                                              admission::object_lookup lookup);
+                                              admission::object_lookup lookup,
+                                              std::shared_ptr<webhook::conversion_cache> cache = nullptr);
 
 // bootstrap.cpp: Secrets in the operator namespace.
 // The serving certificate: used as mounted when `cert_dir` holds tls.crt/tls.key that the operator

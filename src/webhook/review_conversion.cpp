@@ -74,7 +74,7 @@ std::string encode_conversion_review(std::string_view uid, conversion_result con
     str("convertedObjects");
     w.StartArray();
     if (result) {
-        for (auto const& o : *result) o.Accept(w);
+        for (auto const& o : *result) w.RawValue(o.data(), o.size(), rapidjson::kObjectType);
     }
     w.EndArray();
     w.EndObject();

@@ -1,6 +1,7 @@
 // libFuzzer target: a ConversionReview body through decode, the operator's own conversion
-// handler (runtime::make_handlers) and the encoded answer. Properties: never crash; the answer
-// is JSON; a Success answer holds as many objects as the request.
+// handler (runtime::make_handlers, with its per-object cache) and the encoded answer.
+// Properties: never crash; the answer is JSON; a Success answer holds as many objects as the
+// request; the same review answered again (from the cache) gives the very same answer.
 #include "fuzz_check.hpp"
 #include "op/util/json.hpp"
 #include "op/webhook/review.hpp"
@@ -11,7 +12,8 @@ namespace {
 op::webhook::conversion_handler const& convert() {
     static auto const k = op::identity::hmac_key::from_bytes(std::string(32, 'k')).value();
     static op::mapping::mapping_options const mapping;
-    static op::webhook::handlers const h = op::runtime::make_handlers(k, mapping, nullptr);
+    static op::webhook::handlers const h = op::runtime::make_handlers(
+        k, mapping, nullptr, std::make_shared<op::webhook::conversion_cache>(8u << 20));
     return h.convert;
 }
 
@@ -26,6 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const* data, std::size_t size
         return convert()(req);
     };
     webhook::http_reply const reply = webhook::serve_conversion(body, handler);
+    OP_FUZZ_CHECK(webhook::serve_conversion(body, handler).body == reply.body);
     auto answer = json::parse(reply.body, {.max_bytes = 64u << 20, .max_depth = 256, .max_values = 50'000'000});
     OP_FUZZ_CHECK(answer.has_value());
     if (reply.status == 200) {

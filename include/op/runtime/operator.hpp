@@ -44,6 +44,7 @@ struct run_options {
     bool manage_webhooks = true;     // write clientConfig and caBundle into the CRD and configurations
     std::size_t body_limit = 3u << 20;
     int webhook_threads = 2;
+    std::size_t conversion_cache_mib = 16;  // /convert answers kept per object (0: none)
     double qps = 50;
     int burst = 100;
     std::chrono::seconds shutdown_timeout{15};

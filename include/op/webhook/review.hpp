@@ -27,9 +27,10 @@ struct conversion_request {
     std::vector<rapidjson::Document> objects;  // each a full object, in request order
 };
 
-// The converted objects (same count and order as the request), or an error whose what() becomes
-// result.message of a `Failure` answer.
-using conversion_result = op::result<std::vector<rapidjson::Document>>;
+// The converted objects as JSON text (same count and order as the request; each one JSON object,
+// written into the answer as it is), or an error whose what() becomes result.message of a
+// `Failure` answer.
+using conversion_result = op::result<std::vector<std::string>>;
 using conversion_handler = std::function<conversion_result(conversion_request const&)>;
 
 // ---- admission -----------------------------------------------------------------------------

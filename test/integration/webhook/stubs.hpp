@@ -6,14 +6,14 @@ namespace op::webhook::test {
 
 // Copies each object and sets apiVersion to the desired one.
 inline conversion_result copy_converter(conversion_request const& req) {
-    std::vector<rapidjson::Document> out;
+    std::vector<std::string> out;
     out.reserve(req.objects.size());
     for (auto const& o : req.objects) {
         rapidjson::Document d;
         d.CopyFrom(o, d.GetAllocator());
         json::set(d, "apiVersion", json::string_value(req.desired_api_version, d.GetAllocator()),
                   d.GetAllocator());
-        out.push_back(std::move(d));
+        out.push_back(json::dump(d));
     }
     return out;
 }

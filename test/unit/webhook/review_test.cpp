@@ -19,13 +19,13 @@ std::string unbase64(std::string const& in) {
 }
 
 conversion_result copy_converter(conversion_request const& req) {
-    std::vector<rapidjson::Document> out;
+    std::vector<std::string> out;
     for (auto const& o : req.objects) {
         rapidjson::Document d;
         d.CopyFrom(o, d.GetAllocator());
         op::json::set(d, "apiVersion", op::json::string_value(req.desired_api_version, d.GetAllocator()),
                       d.GetAllocator());
-        out.push_back(std::move(d));
+        out.push_back(op::json::dump(d));
     }
     return out;
 }
@@ -93,7 +93,7 @@ TEST_CASE("conversion handler exceptions and wrong counts become Failure", "[uni
     CHECK(thrown.error);
     CHECK(std::string(parse(thrown.body)["response"]["result"]["status"].GetString()) == "Failure");
     auto short_list = serve_conversion(fixture("conversion_review_v1.json"), [](auto const&) {
-        return conversion_result(std::vector<rapidjson::Document>{});
+        return conversion_result(std::vector<std::string>{});
     });
     CHECK(std::string(parse(short_list.body)["response"]["result"]["status"].GetString()) == "Failure");
 }
