@@ -67,7 +67,7 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
                     "write clientConfig and caBundle into the CRD and webhook configurations")->capture_default_str();
     cmd->add_option("--body-limit", o.body_limit, "largest webhook request body in bytes")->capture_default_str();
     cmd->add_option("--webhook-threads", o.webhook_threads, "webhook server threads")->check(CLI::Range(1, 64))->capture_default_str();
-    cmd->add_option("--kube-api-qps", o.qps, "client-side rate limit (requests per second)")->capture_default_str();
+    cmd->add_option("--kube-api-qps", o.qps, "client-side rate limit (requests per second), for each of: the reconciler's writes, its other requests, the webhook's caches")->capture_default_str();
     cmd->add_option("--kube-api-burst", o.burst, "client-side burst")->capture_default_str();
     cmd->add_option_function<int>("--shutdown-timeout", [&o](int s) { o.shutdown_timeout = std::chrono::seconds(s); },
                                   "seconds a graceful stop may take (15)");
