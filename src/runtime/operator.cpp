@@ -218,8 +218,8 @@ int run(run_options const& o) {
         cb.on_started_leading = [&](std::stop_token lost) {
             log::info("became leader", {{"identity", instance}});
             std::lock_guard lock(starter_mutex);
+            // (Lost already: it engages here, and on_stopped_leading follows and stops.)
             fence_on_loss.emplace(std::move(lost), std::function<void()>([&fence] { fence.engage(); }));
-            if (fence.engaged()) return;  // lost (or stopping) already
             leading = true;
             leader_gauge.set(true);
             starter = std::jthread([&] { start_controller(); });
