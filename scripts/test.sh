@@ -14,7 +14,7 @@
 #          --no-fuzz                      skip the libFuzzer smoke stage (clang-14 build in build-fuzz/)
 #          --no-tsan                      skip the ThreadSanitizer build (build-tsan/), which runs the
 #                                         suites of the modules that use threads (kube, webhook,
-#                                         runtime, reconcile, util: unit and integration)
+#                                         metrics, runtime, reconcile, util: unit and integration)
 #          --keep-cluster                 leave the clusters running afterwards
 #          --clusters N                   e2e on N local clusters at once (default 2; 1 = one at a time)
 set -uo pipefail
@@ -75,8 +75,8 @@ build() { # dir, cmake args... [-- targets...]
 run_ctest() { # dir label [jobs] [name regex]
     (cd "$1" && ctest -L "^$2\$" ${4:+-R "$4"} --output-on-failure --timeout 900 -j "${3:-$JOBS}") || status=1
 }
-TSAN_TARGETS="kube_test reconcile_test runtime_test util_test webhook_test kube_integration_test webhook_integration_test"
-TSAN_TESTS='^(kube|reconcile|runtime|util|webhook)_(test|integration_test):'
+TSAN_TARGETS="kube_test metrics_test reconcile_test runtime_test util_test webhook_test kube_integration_test webhook_integration_test"
+TSAN_TESTS='^(kube|metrics|reconcile|runtime|util|webhook)_(test|integration_test):'
 
 want() { [ -z "$LABEL" ] || [ "$LABEL" = "$1" ]; }
 

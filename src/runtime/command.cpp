@@ -71,7 +71,7 @@ CLI::App* add_run_command(CLI::App& app, run_options& o) {
                     "MiB of /convert answers kept, per object and version, for repeated reads of the "
                     "same stored stacks (0: no cache)")
         ->check(CLI::Range(0, 4096))->capture_default_str();
-    cmd->add_option("--kube-api-qps", o.qps, "client-side rate limit (requests per second)")->capture_default_str();
+    cmd->add_option("--kube-api-qps", o.qps, "client-side rate limit (requests per second), for each of: the reconciler's writes, its other requests, the webhook's caches")->capture_default_str();
     cmd->add_option("--kube-api-burst", o.burst, "client-side burst")->capture_default_str();
     cmd->add_option_function<int>("--shutdown-timeout", [&o](int s) { o.shutdown_timeout = std::chrono::seconds(s); },
                                   "seconds a graceful stop may take (15)");

@@ -58,14 +58,16 @@ result<void> metered_writer::update_status(kube::object const& stack, api::stack
     return r;
 }
 
-controller::controller(kube::client& c, run_options const& o, identity::hmac_key const& key, std::string instance,
-                       metrics::registry& metrics, write_fence const& fence)
+controller::controller(kube::client& c, kube::client& writes, run_options const& o, identity::hmac_key const& key,
+                       std::string instance, metrics::registry& metrics, write_fence const& fence)
     : opts_(o),
       queue_(util::system_clock(), nullptr, kube::queue_metrics{&metrics, reconcile_controller_name}),
       handlers_(queue_),
-      client_writer_(c),
+      fence_(fence),
+      client_writer_(writes),
       writer_(client_writer_, metrics),
-      fenced_writer_(writer_, fence),
+      write_pace_(o.qps, o.burst, util::system_clock()),
+      fenced_writer_(writer_, fence, &write_pace_),
       recorder_(c, recorder_options(std::move(instance))),
       events_(recorder_),
       fenced_events_(events_, fence),
@@ -103,10 +105,16 @@ controller::controller(kube::client& c, run_options const& o, identity::hmac_key
     ro.on_stalled = [&metrics](std::string_view reason) { count_reconcile_error(metrics, reason); };
     reconciler_ = std::make_unique<reconcile::stack_reconciler>(
         *cache_, fenced_writer_, fenced_events_, owners_, reconcile::make_mapper(mapping_options_from(o)), util::system_clock(), ro);
-    pool_ = std::make_unique<reconcile::worker_pool>(
-        queue_, metered_reconcile(
-                    [this](kube::object_key const& key, std::stop_token st) { return reconciler_->reconcile(key, st); },
-                    metrics, o.workers));
+    // A reconcile stops at its next step when its worker is stopped or when the fence engages
+    // (leadership lost), whichever comes first.
+    auto reconcile = [this](kube::object_key const& key, std::stop_token worker) {
+        std::stop_source either;
+        auto stop_either = [&either] { either.request_stop(); };
+        std::stop_callback on_worker(worker, stop_either);
+        std::stop_callback on_fence(fence_.token(), stop_either);
+        return reconciler_->reconcile(key, either.get_token());
+    };
+    pool_ = std::make_unique<reconcile::worker_pool>(queue_, metered_reconcile(reconcile, metrics, o.workers));
 }
 
 controller::~controller() { stop(); }

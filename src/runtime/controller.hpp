@@ -49,9 +49,12 @@ public:
     // `metrics` receives controller-runtime's controller_runtime_reconcile_* and workqueue_*
     // families (controller "stack"), compose_operator_reconcile_errors_total{reason} and the
     // documented compose_operator_reconcile_* and compose_operator_writes_total. Once `fence` is
-    // engaged (leadership lost) no write or Event leaves this controller.
-    controller(kube::client& c, run_options const& o, identity::hmac_key const& key, std::string instance,
-               metrics::registry& metrics, write_fence const& fence);
+    // engaged (leadership lost) no write or Event leaves this controller, and the reconciles'
+    // stop tokens are signalled. Informers, cache lookups and Events use `c`; writes go through
+    // `writes`, a client without a rate limit of its own: they take their turn (o.qps, o.burst)
+    // in the fenced writer, before the fence is checked (fence.hpp).
+    controller(kube::client& c, kube::client& writes, run_options const& o, identity::hmac_key const& key,
+               std::string instance, metrics::registry& metrics, write_fence const& fence);
     ~controller();
     controller(controller const&) = delete;
     controller& operator=(controller const&) = delete;
@@ -70,8 +73,10 @@ private:
     std::unique_ptr<kube::informer> stacks_;
     std::map<reconcile::child_kind, std::unique_ptr<kube::informer>> children_;
     std::unique_ptr<reconcile::store_cache> cache_;
+    write_fence const& fence_;
     reconcile::client_writer client_writer_;
     metered_writer writer_;
+    kube::token_bucket write_pace_;
     fenced_writer fenced_writer_;
     kube::event_recorder recorder_;
     reconcile::kube_event_recorder events_;

@@ -21,6 +21,8 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <functional>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -99,12 +101,20 @@ int run(run_options const& o) {
     auto lookup_client = kube::client::create(ioc, *cfg);
     if (!lookup_client) return fail("cannot build the Kubernetes client", lookup_client.error());
     collision_caches lookups(**lookup_client, o.watch_namespace);
+    // The reconciler's writes: a client without a rate limit of its own, since their turn in
+    // --kube-api-qps is taken before the write fence is checked (fence.hpp), so a write that
+    // waited for it is not sent once the Lease is lost.
+    auto write_cfg = *cfg;
+    write_cfg.qps = 0;  // unlimited here; paced by the controller's fenced writer
+    auto write_client = kube::client::create(ioc, write_cfg);
+    if (!write_client) return fail("cannot build the Kubernetes client", write_client.error());
 
     metrics::registry metrics;
     auto process_metrics = metrics::register_process_collector(metrics);
     register_build_info(metrics);
     c.instrument(metrics);
     (*lookup_client)->instrument(metrics);
+    (*write_client)->instrument(metrics);
 
     // Everything below runs as one of the manager's runnables: started in order, stopped in
     // reverse, and whatever ends the process (a signal, a lost Lease, a fatal error) goes
@@ -191,7 +201,7 @@ int run(run_options const& o) {
     auto start_controller = [&] {
         std::lock_guard lock(ctl_mutex);
         if (mgr.stop_requested()) return;
-        ctl = std::make_unique<controller>(c, o, *key, instance, metrics, fence);
+        ctl = std::make_unique<controller>(c, **write_client, o, *key, instance, metrics, fence);
         if (auto r = ctl->start(std::chrono::seconds(120)); !r) {
             log::error("cannot start the controller", {{"error", r.error().what()}});
             mgr.request_stop("the controller did not start", 1);
@@ -209,6 +219,9 @@ int run(run_options const& o) {
     std::unique_ptr<kube::leader_elector> elector;
     std::mutex starter_mutex;  // `starter` is set on the elector's thread, joined on the main one
     std::jthread starter;      // the elector's callback must return promptly: the cache sync runs here
+    // Engages the fence the moment the elector signals the loss (before it logs "leadership
+    // lost" and before on_stopped_leading): set on the elector's thread, reset once it is joined.
+    std::optional<std::stop_callback<std::function<void()>>> fence_on_loss;
     if (o.leader_elect) {
         kube::lease_config lc;
         lc.ns = o.operator_namespace;
@@ -218,11 +231,13 @@ int run(run_options const& o) {
         lc.renew_deadline = o.renew_deadline;
         lc.retry_period = o.retry_period;
         kube::leader_callbacks cb;
-        cb.on_started_leading = [&](std::stop_token) {
+        cb.on_started_leading = [&](std::stop_token lost) {
             log::info("became leader", {{"identity", instance}});
+            std::lock_guard lock(starter_mutex);
+            // (Lost already: it engages here, and on_stopped_leading follows and stops.)
+            fence_on_loss.emplace(std::move(lost), std::function<void()>([&fence] { fence.engage(); }));
             leading = true;
             leader_gauge.set(true);
-            std::lock_guard lock(starter_mutex);
             starter = std::jthread([&] { start_controller(); });
         };
         cb.on_stopped_leading = [&] {
@@ -264,6 +279,7 @@ int run(run_options const& o) {
                  {
                      std::lock_guard lock(starter_mutex);
                      sync = std::move(starter);
+                     fence_on_loss.reset();
                  }
                  if (sync.joinable()) sync.join();
                  stop_controller();

@@ -45,6 +45,8 @@ struct run_options {
     std::size_t body_limit = 3u << 20;
     int webhook_threads = 2;
     std::size_t conversion_cache_mib = 16;  // /convert answers kept per object (0: none)
+    // Client-side rate limit, each: the reconciler's writes (paced before the write fence, so none
+    // waits its turn past a lost Lease), the leader's other requests, the webhook's caches.
     double qps = 50;
     int burst = 100;
     std::chrono::seconds shutdown_timeout{15};

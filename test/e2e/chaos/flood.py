@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """Floods the operator's webhook and probe ports with slow-body and large-body connections while
 timing /convert and /readyz. Prints one JSON line: p50/p99/max of /convert in ms, errors, probe
-failures. Usage: flood.py <webhook_port> <probe_port> <seconds> <slow_conns> <large_senders>"""
+failures, and how the large bodies were answered on each port (HTTP status, or "reset" when the
+server closed the connection while the body was still being sent).
+Usage: flood.py <webhook_port> <probe_port> <seconds> <slow_conns> <large_senders>
+(large_senders per port: 3 MiB bodies, at the webhook port's limit and far over the probe port's)."""
 import json, socket, ssl, sys, threading, time
 
 wport, pport, seconds, slow_n, large_n = (int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]),
@@ -34,17 +37,31 @@ def slow(port, use_tls):
         except OSError:
             stop.wait(0.2)
 
-def large(port):
-    body = b'{"a":"' + b"x" * (3 << 20) + b'"}'   # at the body limit: answered 400/413
+large_answers = {"webhook": {}, "probe": {}}
+answers_lock = threading.Lock()
+
+def large(port, use_tls, path, where):
+    # Exactly 3 MiB, the webhook's default --body-limit: read whole, then refused (400: not a
+    # review). One byte more would be refused from its Content-Length alone (413), unread. On the
+    # probe port (1 KiB limit) it is refused from its headers.
+    body = b'{"a":"' + b"x" * ((3 << 20) - 8) + b'"}'
     while not stop.is_set():
+        answer = "reset"
         try:
-            s = tls(port)
-            s.sendall(b"POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
-            s.recv(4096)
+            s = tls(port) if use_tls else socket.create_connection(("127.0.0.1", port), timeout=10)
+            try:
+                s.sendall(b"POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\nConnection: close\r\n\r\n" % (path, len(body)) + body)
+            except OSError:
+                pass  # the server may answer (413) and close before the whole body is sent
+            data = s.recv(4096)
+            if data.startswith(b"HTTP/1.1 "):
+                answer = data.split(b" ", 2)[1].decode()
             s.close()
         except OSError:
             stop.wait(0.1)
+        with answers_lock:
+            large_answers[where][answer] = large_answers[where].get(answer, 0) + 1
 
 def request(port, use_tls, method, path, body=b""):
     s = tls(port) if use_tls else socket.create_connection(("127.0.0.1", port), timeout=10)
@@ -62,7 +79,10 @@ def request(port, use_tls, method, path, body=b""):
 
 threads = [threading.Thread(target=slow, args=(wport, True), daemon=True) for _ in range(slow_n)]
 threads += [threading.Thread(target=slow, args=(pport, False), daemon=True) for _ in range(slow_n // 2)]
-threads += [threading.Thread(target=large, args=(wport,), daemon=True) for _ in range(large_n)]
+threads += [threading.Thread(target=large, args=(wport, True, b"/validate", "webhook"), daemon=True)
+            for _ in range(large_n)]
+threads += [threading.Thread(target=large, args=(pport, False, b"/readyz", "probe"), daemon=True)
+            for _ in range(large_n)]
 for t in threads:
     t.start()
 time.sleep(2)  # let the flood build up
@@ -87,4 +107,4 @@ lat.sort()
 print(json.dumps({"requests": len(lat), "p50_ms": round(lat[len(lat) // 2], 1),
                   "p99_ms": round(lat[min(len(lat) - 1, len(lat) * 99 // 100)], 1),
                   "max_ms": round(lat[-1], 1), "errors": errors, "probe_failures": probe_fail,
-                  "probes": probes}))
+                  "probes": probes, "large": large_answers}))

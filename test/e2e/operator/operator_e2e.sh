@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 6 end to end, the operator as a whole: the stack matrix (web/api/db, five services,
-# a stateful database; each as v1beta1 and v1beta2), --impersonation none, kill -9 while 50
-# stacks reconcile, and two replicas with leader election.
+# a stateful database; each as v1beta1 and v1beta2), --impersonation none, and (issue 12) two
+# replicas with leader election: the leader is killed (kill -9) while 50 stacks reconcile and
+# the follower takes over and converges them.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing (scripts/setup.sh)"; exit 77; }
@@ -114,30 +115,54 @@ check "impersonation none: alice herself still may not read Deployments" \
     bash -c "! kubectl --kubeconfig $CLUSTER_DIR/alice.kubeconfig -n $ns get deploy hello >/dev/null 2>&1"
 operator restart >/dev/null
 
-# ---- 3. kill -9 while 50 stacks reconcile; a restart converges to exactly the desired objects. ----
-# A stand-in holds the Lease, so a --leader-elect replica admits the 50 stacks (webhooks) but does
-# not reconcile; releasing the Lease lets it start, slowed by a low client QPS, and it is killed
-# once some but not all children exist.
+# ---- 3. kill -9 of the leader while 50 stacks reconcile; the follower takes over and converges. ----
+# Replica a leads and reconciles 50 stacks slowly (a low client QPS) while replica b follows; a
+# is killed (SIGKILL) once some but not all children exist, and b, which wrote nothing until
+# then, takes the Lease and converges every stack to exactly its desired children. The Lease is
+# handed to a by name (the stand-in's Lease given a's identity, host-pid, which a then renews),
+# so which replica leads first is not left to a race, and nothing reconciles before all 50
+# stacks are admitted.
 namespace crash
 gen=$(mktemp -d)
 make_stacks 50 "$gen" "$ns"
+LE=(--leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1)
+operator stop >/dev/null
 hold_lease
-operator restart --leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1 \
-    --kube-api-qps 10 --kube-api-burst 10 >/dev/null
+operator start "${LE[@]}" --kube-api-qps 10 --kube-api-burst 10 >/dev/null
+pid_a=$(operator pid)
+# b starts second, so the webhooks point at b's port and keep working when a dies.
+OP_INSTANCE=b OP_WEBHOOK_PORT=$WEBHOOK_PORT_B OP_PROBE_PORT=$PROBE_PORT_B operator start "${LE[@]}" >/dev/null
 kubectl apply -f "$gen/stacks.yaml" >/dev/null
-check "a follower admits the 50 stacks but creates nothing" \
+check "two followers admit the 50 stacks but create nothing" \
     bash -c "[ \"\$(kubectl -n $ns get stacks -o name | wc -l)\" = 50 ] && [ -z \"\$(kubectl -n $ns get deploy -o name)\" ]"
-release_lease
+leader_gauge() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^compose_operator_leader /{print $2}'; }
+leads() { [ "$(leader_gauge "$1")" = 1 ]; }
+# Patched, not deleted and made again: b campaigns every second and could take a deleted Lease.
+now=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+kubectl -n compose-operator patch lease compose-operator --type merge -p \
+    "{\"spec\":{\"holderIdentity\":\"$(hostname)-$pid_a\",\"renewTime\":\"$now\"}}" >/dev/null
+eventually 30 "replica a leads" leads "$PROBE_PORT"
+check "replica b is ready (webhooks) but follows" [ "$(leader_gauge "$PROBE_PORT_B")" = 0 ]
+holder_a=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
 t0=$SECONDS
 until [ "$(kubectl -n "$ns" get deploy -o name 2>/dev/null | wc -l)" -ge 15 ] || [ $((SECONDS - t0)) -gt 60 ]; do sleep 0.1; done
+a_writes=$(metric "$PROBE_PORT" compose_operator_writes_total)
+b_writes=$(metric "$PROBE_PORT_B" compose_operator_writes_total)
 operator kill >/dev/null
+t_kill=$SECONDS
 partial=$(kubectl -n "$ns" get deploy -o name | wc -l)
 ready_then=$(kubectl -n "$ns" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True || true)
-echo "#    killed with $partial of 150 Deployments created, $ready_then of 50 stacks Ready"
+echo "#    a killed with $partial of 150 Deployments created, $ready_then of 50 stacks Ready"
 check "the kill happened mid-way ($partial of 150 Deployments)" bash -c "[ $partial -gt 0 ] && [ $partial -lt 150 ]"
-operator start >/dev/null
+check "until then only the leader wrote (a: $a_writes writes, b: $b_writes)" bash -c "[ $a_writes -gt 0 ] && [ $b_writes = 0 ]"
 all_ready() { [ "$(kubectl -n "$ns" get stacks -o jsonpath='{range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\n"}{end}' | grep -c True)" = 50 ]; }
-eventually 240 "after the restart all 50 stacks are Ready" all_ready
+eventually 240 "replica b takes over: all 50 stacks become Ready" all_ready
+echo "#    b converged the 50 stacks $((SECONDS - t_kill))s after a was killed (lease 6s)"
+holder_b=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
+check "the Lease moved from a to b ($holder_a -> $holder_b)" bash -c "[ -n '$holder_b' ] && [ '$holder_a' != '$holder_b' ]"
+check "b leads" leads "$PROBE_PORT_B"
+check "b wrote ($(metric "$PROBE_PORT_B" compose_operator_writes_total) writes)" \
+    bash -c "[ \$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^compose_operator_writes_total/{s+=\$NF} END{print s+0}') -gt 0 ]"
 check "exactly the desired objects of the 50 stacks, no duplicates, no leftovers" \
     bash -c "diff <(kubectl -n $ns get deploy,sts,ds,svc,cm,secret -o name | grep -vx configmap/kube-root-ca.crt | sort) $gen/want"
 owners_ok() {
@@ -149,34 +174,7 @@ check "each child has exactly one controller owner, its own stack" owners_ok
 check "2 pods per web Deployment, 1 per other (no duplicate ReplicaSets)" \
     bash -c "[ \"\$(kubectl -n $ns get pods --no-headers | wc -l)\" = 200 ] && [ \"\$(kubectl -n $ns get rs --no-headers | wc -l)\" = 150 ]"
 rm -rf "$gen"
-
-# ---- 4. Two replicas with leader election: only the leader writes; kill it, the other finishes. ----
-operator stop >/dev/null
-LE=(--leader-elect --lease-duration 6 --renew-deadline 4 --retry-period 1)
-operator start "${LE[@]}" >/dev/null
-eventually 30 "replica a leads" bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 1 ]"
-# b starts second, so the webhooks point at b's port and keep working when a dies.
-OP_INSTANCE=b OP_WEBHOOK_PORT=$WEBHOOK_PORT_B OP_PROBE_PORT=$PROBE_PORT_B operator start "${LE[@]}" >/dev/null
-check "replica b is ready (webhooks) but follows" \
-    bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^compose_operator_leader /{print \$2}')\" = 0 ]"
-namespace leader
-convert -f "$HERE/stacks/webapp.yaml" --name one --namespace "$ns" 2>/dev/null | kubectl apply -f - >/dev/null
-eventually 90 "a stack becomes Ready under replica a" ready "$ns" one
-a_writes=$(metric "$PROBE_PORT" compose_operator_writes_total)
-b_writes=$(metric "$PROBE_PORT_B" compose_operator_writes_total)
-check "only the leader wrote (a: $a_writes writes, b: $b_writes)" bash -c "[ $a_writes -gt 0 ] && [ $b_writes = 0 ]"
-holder_a=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
-operator kill >/dev/null
-t_kill=$SECONDS
-kubectl -n "$ns" patch stack one --type merge -p '{"spec":{"services":[]}}' >/dev/null 2>&1 || true
-kubectl -n "$ns" delete stack one --wait=false >/dev/null 2>&1 || true
-convert -f "$HERE/stacks/five.yaml" --name two --namespace "$ns" 2>/dev/null | kubectl apply -f - >/dev/null
-eventually 90 "after a is killed, b finishes the work: a new stack becomes Ready" ready "$ns" two
-echo "#    b took over and converged $((SECONDS - t_kill))s after a was killed (lease 6s)"
-holder_b=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
-check "the Lease moved from a to b ($holder_a -> $holder_b)" bash -c "[ -n '$holder_b' ] && [ '$holder_a' != '$holder_b' ]"
-check "b now writes ($(metric "$PROBE_PORT_B" compose_operator_writes_total) writes)" bash -c "[ \$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^compose_operator_writes_total/{s+=\$NF} END{print s+0}') -gt 0 ]"
-check "two has exactly its desired objects" same_children "$ns" two "$HERE/stacks/five.yaml"
 OP_INSTANCE=b operator stop >/dev/null
+release_lease
 
 finish

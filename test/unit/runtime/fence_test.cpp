@@ -88,3 +88,41 @@ TEST_CASE("a fence engaged on another thread stops a writing loop at its next wr
     CHECK(inner.writes.load() <= seen_at_engage + 1);
     CHECK(refused > 0);
 }
+
+TEST_CASE("a write waiting for its turn in the write rate limit is refused when the fence engages", "[unit]") {
+    // The e2e_runtime_lease_loss failure: writes let through by the fence, then queued behind the
+    // rate limit, were sent after the loss. The turn is now taken before the check.
+    counting_writer inner;
+    write_fence fence;
+    kube::token_bucket pace(0.1, 1, util::system_clock());  // one write, then one per 10 s
+    fenced_writer w(inner, fence, &pace);
+    REQUIRE(w.apply(reconcile::child_kind::deployment, {"ns", "a"}, "{}", std::nullopt));
+    std::atomic<bool> done{false};
+    result<kube::object> second = kube::object{};
+    auto const t0 = std::chrono::steady_clock::now();
+    std::thread worker([&] {
+        second = w.apply(reconcile::child_kind::deployment, {"ns", "b"}, "{}", std::nullopt);
+        done = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK_FALSE(done.load());  // waiting its turn
+    fence.engage();
+    worker.join();
+    CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));  // woken, not 10 s later
+    REQUIRE_FALSE(second);
+    CHECK(second.error().code == errc::transient);
+    CHECK(inner.writes == 1);
+}
+
+TEST_CASE("engaging the fence signals its stop token, which reconciles are given", "[unit]") {
+    write_fence fence;
+    auto token = fence.token();
+    bool called = false;
+    std::stop_callback cb(token, [&] { called = true; });
+    CHECK_FALSE(token.stop_requested());
+    CHECK(fence.wait_for(std::chrono::milliseconds(1)));  // not engaged: waits and says so
+    fence.engage();
+    CHECK(token.stop_requested());
+    CHECK(called);
+    CHECK_FALSE(fence.wait_for(std::chrono::hours(1)));  // returns at once
+}
