@@ -35,8 +35,8 @@ for c in $CONTROLLERS; do
     t1=$SECONDS
     log "build $c $FLUX_VERSION ..."
     # -mod=readonly: the build fails rather than resolve anything go.mod/go.sum do not pin.
-    (cd "$ROOT/test/tools/flux/$c" && nice go build -trimpath -ldflags "-s -w" -o "$BIN/$c.tmp" "github.com/fluxcd/$c")
-    mv "$BIN/$c.tmp" "$BIN/$c"
+    (cd "$ROOT/test/tools/flux/$c" && nice go build -trimpath -ldflags "-s -w" -o "$BIN/$c.tmp.$$" "github.com/fluxcd/$c")
+    mv -f "$BIN/$c.tmp.$$" "$BIN/$c"  # a name of its own: two builds at once each finish
     log "$c built in $((SECONDS - t1))s"
 done
 log "flux controllers ready in $BIN after $((SECONDS - t0))s"

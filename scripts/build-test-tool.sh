@@ -27,7 +27,7 @@ mkdir -p "$(dirname "$BIN")"
 t0=$SECONDS
 log "build $NAME ..."
 # -mod=readonly: the build fails rather than resolve anything go.mod/go.sum do not pin.
-(cd "$SRC" && nice go build -trimpath -ldflags "-s -w" -o "$BIN.tmp" .)
-mv "$BIN.tmp" "$BIN"
+(cd "$SRC" && nice go build -trimpath -ldflags "-s -w" -o "$BIN.tmp.$$" .)
+mv -f "$BIN.tmp.$$" "$BIN"  # a name of its own: two builds at once each finish
 log "$NAME built in $((SECONDS - t0))s: $BIN"
 echo "$BIN"
