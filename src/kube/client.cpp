@@ -175,6 +175,14 @@ net::awaitable<result<client::http_response>> client::async_do(http_request req)
             auto& c = **conn;
             bool reused = c.used_;
             c.used_ = true;
+            if (cfg_.send_gate && !cfg_.send_gate()) {
+                release(std::move(*conn));
+                co_return error{errc::transient,
+                                fmt::format("{} {} not sent: the client's send gate is closed (the "
+                                            "write fence: this replica no longer leads)",
+                                            http::to_string(req.method), req.target),
+                                {}};
+            }
             auto& tcp = beast::get_lowest_layer(c.stream_);
             tcp.expires_after(timeout);
             auto written = co_await http::async_write(c.stream_, msg, use_tuple);

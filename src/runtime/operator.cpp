@@ -104,8 +104,13 @@ int run(run_options const& o) {
     // The reconciler's writes: a client without a rate limit of its own, since their turn in
     // --kube-api-qps is taken before the write fence is checked (fence.hpp), so a write that
     // waited for it is not sent once the Lease is lost.
+    // Its send gate is the write fence (declared here so it outlives the client): the fenced
+    // writer checks it once per write, the gate again before every attempt the client makes
+    // (a 429/5xx retry, a fresh connection), so no retry of a write goes out after the loss.
+    write_fence fence;  // engaged the moment the Lease is lost or the stop begins: no write after
     auto write_cfg = *cfg;
     write_cfg.qps = 0;  // unlimited here; paced by the controller's fenced writer
+    write_cfg.send_gate = [&fence] { return !fence.engaged(); };
     auto write_client = kube::client::create(ioc, write_cfg);
     if (!write_client) return fail("cannot build the Kubernetes client", write_client.error());
 
@@ -196,7 +201,6 @@ int run(run_options const& o) {
 
     auto instance = instance_name();
     std::mutex ctl_mutex;
-    write_fence fence;  // engaged the moment the Lease is lost or the stop begins: no write after
     std::unique_ptr<controller> ctl;
     auto start_controller = [&] {
         std::lock_guard lock(ctl_mutex);

@@ -8,6 +8,7 @@
 #include "op/util/error.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -86,6 +87,12 @@ struct config {
     int burst = 10;
     std::chrono::milliseconds request_timeout{30'000};
     int max_retries = 10;  // for 429/5xx carrying Retry-After
+    // Asked right before every attempt of every request goes on the wire (retries, a fresh
+    // connection after a stale pooled one, a re-read token): false fails the request (transient)
+    // unsent. The operator gives its writer client the write fence (runtime/fence.hpp), so no
+    // retry of a write is sent once the Lease is lost. Null: always send. Called on the client's
+    // I/O thread: it must be cheap and must not block.
+    std::function<bool()> send_gate;
 };
 
 struct kubeconfig_options {

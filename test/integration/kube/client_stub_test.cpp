@@ -65,6 +65,39 @@ TEST_CASE("client: 429 with Retry-After is retried, within max_retries", "[integ
     // Impersonation headers reach the server.
 }
 
+TEST_CASE("client: a closed send gate stops every attempt, retries included", "[integration]") {
+    std::atomic<int> calls{0};
+    stub::server srv([&](auto const&) {
+        ++calls;
+        return stub::reply{429, R"({"kind":"Status","reason":"TooManyRequests","code":429})",
+                           {{"Retry-After", "1"}}};
+    });
+    boost::asio::io_context ioc;
+    io_runner io(ioc, 1);
+    auto cfg = stub_config(srv.port());
+    cfg.max_retries = 3;
+    std::atomic<int> asked{0};
+    // Open for the first attempt only, as when the Lease is lost while a write waits to retry.
+    cfg.send_gate = [&asked] { return ++asked == 1; };
+    auto c = client::create(ioc, cfg).value();
+    apply_options ao;
+    ao.field_manager = "test";
+    auto r = c->apply(cms, "ns", "a", cm("a", "1"), ao);
+    REQUIRE_FALSE(r);
+    INFO(r.error().what());
+    CHECK(calls == 1);  // the 429's retry was not sent
+    CHECK(asked == 2);
+    CHECK(r.error().code == op::errc::transient);
+    CHECK(r.error().message.find("not sent") != std::string::npos);
+    // Closed from the start: nothing reaches the server.
+    calls = 0;
+    auto closed = cfg;
+    closed.send_gate = [] { return false; };
+    auto c2 = client::create(ioc, closed).value();
+    CHECK_FALSE(c2->get(cms, "ns", "a"));
+    CHECK(calls == 0);
+}
+
 TEST_CASE("client: rest_client_requests_total counts every attempt by code, method and host",
           "[integration]") {
     auto srv = std::make_unique<stub::server>([&](auto const& req) {
