@@ -10,7 +10,9 @@ each run and the median and minimum of both, then stops the replica (SIGTERM).
     scripts/cluster.sh up && scripts/operator.sh start && bench/startup/bench_startup.py [RUNS]
 
 Env: OP_BIN (build/src/compose-operator), OP_CLUSTER_DIR (.cluster), BENCH_WEBHOOK_PORT (9543),
-     BENCH_PROBE_PORT (8180).
+     BENCH_PROBE_PORT (8180), BENCH_MOUNTED=1: the replica is given a copy of the certificates
+     in a folder of its own, as mounted ones (OLM, cert-manager): it uses them as they are instead
+     of syncing the operator-managed folder with its Secret first.
 """
 import http.client
 import json
@@ -28,6 +30,13 @@ BIN = os.environ.get("OP_BIN", os.path.join(ROOT, "build/src/compose-operator"))
 WEBHOOK = int(os.environ.get("BENCH_WEBHOOK_PORT", "9543"))
 PROBE = int(os.environ.get("BENCH_PROBE_PORT", "8180"))
 CERTS = os.path.join(DIR, "operator/certs")
+if os.environ.get("BENCH_MOUNTED") == "1":
+    import shutil
+    import tempfile
+    mounted = tempfile.mkdtemp(prefix="bench-startup-certs-")
+    for f in ("tls.crt", "tls.key", "ca.crt"):
+        shutil.copy(os.path.join(CERTS, f), mounted)
+    CERTS = mounted
 KUBECONFIG = os.path.join(DIR, "operator/sa/kubeconfig")
 REVIEW = json.dumps({"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview",
                      "request": {"uid": "bench", "desiredAPIVersion": "compose.docker.com/v1beta1",
