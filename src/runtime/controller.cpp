@@ -119,7 +119,7 @@ controller::controller(kube::client& c, kube::client& writes, run_options const&
 
 controller::~controller() { stop(); }
 
-result<void> controller::start(std::chrono::seconds sync_timeout) {
+result<void> controller::start_caches(std::chrono::seconds sync_timeout) {
     // Children first, so the first reconcile of every stack sees its existing children.
     for (auto& [_, inf] : children_) inf->start();
     stacks_->start();
@@ -136,11 +136,14 @@ result<void> controller::start(std::chrono::seconds sync_timeout) {
     for (auto& [kind, inf] : children_) OP_RETURN_IF_ERROR(wait(*inf, reconcile::kind_name(kind)));
     OP_RETURN_IF_ERROR(wait(*stacks_, "Stack"));
     synced_ = true;
+    return {};
+}
+
+void controller::start_workers() {
     pool_->start(opts_.workers);
     log::info("controller started", {{"workers", std::to_string(opts_.workers)},
                                      {"stacks", std::to_string(stacks_->cache().size())},
                                      {"namespace", opts_.watch_namespace.empty() ? "*" : opts_.watch_namespace}});
-    return {};
 }
 
 void controller::stop() {

@@ -1,6 +1,7 @@
 #pragma once
-// The leader's half of the operator: informers for Stacks and their children, the work queue,
-// the reconciler and its workers. start() returns once the caches synced and workers run.
+// The reconciling half of the operator: informers for Stacks and their children (on every
+// replica, started before the Lease is sought), the work queue, the reconciler and its workers
+// (on the leader only).
 #include "fence.hpp"
 #include "reconcile_metrics.hpp"
 #include "op/identity/identity.hpp"
@@ -59,9 +60,13 @@ public:
     controller(controller const&) = delete;
     controller& operator=(controller const&) = delete;
 
-    // Starts the informers, waits up to `sync_timeout` for them to sync, then starts the
-    // workers. Fails (transient) when the caches do not sync in time.
-    [[nodiscard]] result<void> start(std::chrono::seconds sync_timeout);
+    // Starts the informers and waits up to `sync_timeout` for them to sync; fails (transient)
+    // when they do not. Every replica does this before it campaigns for the Lease (style.md
+    // 2.2), so a replica that takes over starts with warm caches; events meanwhile only queue
+    // keys.
+    [[nodiscard]] result<void> start_caches(std::chrono::seconds sync_timeout);
+    // Starts the workers (the leader, once the caches synced).
+    void start_workers();
     // Shuts the queue down (in-flight keys finish), joins the workers, stops the informers.
     void stop();
     [[nodiscard]] bool synced() const { return synced_.load(); }

@@ -202,15 +202,12 @@ int run(run_options const& o) {
     auto instance = instance_name();
     std::mutex ctl_mutex;
     std::unique_ptr<controller> ctl;
+    // The controller's caches start on every replica, before the Lease is sought (style.md
+    // 2.2): a replica that takes over starts reconciling at once, with warm caches.
     auto start_controller = [&] {
         std::lock_guard lock(ctl_mutex);
-        if (mgr.stop_requested()) return;
-        ctl = std::make_unique<controller>(c, **write_client, o, *key, instance, metrics, fence);
-        if (auto r = ctl->start(std::chrono::seconds(120)); !r) {
-            log::error("cannot start the controller", {{"error", r.error().what()}});
-            mgr.request_stop("the controller did not start", 1);
-            return;
-        }
+        if (mgr.stop_requested() || !ctl) return;
+        ctl->start_workers();
         ready_controller = true;
     };
     auto stop_controller = [&] {
@@ -219,6 +216,17 @@ int run(run_options const& o) {
         if (ctl) ctl->stop();
         ctl.reset();
     };
+    mgr.add({"caches",
+             [&]() -> result<void> {
+                 std::lock_guard lock(ctl_mutex);
+                 ctl = std::make_unique<controller>(c, **write_client, o, *key, instance, metrics, fence);
+                 return ctl->start_caches(std::chrono::seconds(120));
+             },
+             [&] { stop_controller(); },
+             [&] {
+                 std::lock_guard lock(ctl_mutex);
+                 return ctl && ctl->synced();
+             }});
 
     std::unique_ptr<kube::leader_elector> elector;
     std::mutex starter_mutex;  // `starter` is set on the elector's thread, joined on the main one
@@ -286,7 +294,7 @@ int run(run_options const& o) {
                      fence_on_loss.reset();
                  }
                  if (sync.joinable()) sync.join();
-                 stop_controller();
+                 // The workers and informers stop with the "caches" runnable, next.
              },
              [&] { return !leading.load() || ready_controller.load(); }});
 

@@ -143,6 +143,11 @@ kubectl -n compose-operator patch lease compose-operator --type merge -p \
     "{\"spec\":{\"holderIdentity\":\"$(hostname)-$pid_a\",\"renewTime\":\"$now\"}}" >/dev/null
 eventually 30 "replica a leads" leads "$PROBE_PORT"
 check "replica b is ready (webhooks) but follows" [ "$(leader_gauge "$PROBE_PORT_B")" = 0 ]
+# style.md 2.2: caches start before the Lease is sought, so the follower already holds the 50
+# stacks (their keys wait in its queue, with no worker to take them) and takes over warm.
+# (At least 50: it watches every namespace, and other suites' stacks may be there too.)
+check "the follower's caches hold the 50 stacks, queued for when it leads" \
+    bash -c "[ \"\$(curl -sf http://127.0.0.1:$PROBE_PORT_B/metrics | awk '/^workqueue_depth\{name=\"stack\"/{print \$NF}')\" -ge 50 ]"
 holder_a=$(kubectl -n compose-operator get lease compose-operator -o jsonpath='{.spec.holderIdentity}')
 t0=$SECONDS
 until [ "$(kubectl -n "$ns" get deploy -o name 2>/dev/null | wc -l)" -ge 15 ] || [ $((SECONDS - t0)) -gt 60 ]; do sleep 0.1; done
