@@ -8,22 +8,9 @@
 source "$(dirname "$0")/../lib/common.sh"
 command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing (scripts/setup.sh)"; exit 77; }
 CLUSTER=$ROOT/scripts/cluster.sh
-new_namespace chaos-restart
-gen=$(mktemp -d)
-cleanup() {
-    release_lease
-    operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
-    kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
-    rm -rf "$gen"
-}
-trap cleanup EXIT
-
-make_stacks 50 "$gen" "$NS"
-
 # A stand-in holds the Lease while the 50 stacks are admitted, so reconciling starts when the test
 # releases it, and the outages come mid-way.
-operator stop >/dev/null 2>&1 || true
-hold_lease
+held_lease_scenario chaos-restart
 # The Lease outlasts the outages (renew deadline 45 s): a leader that cannot renew within its
 # deadline stops on purpose (a restart campaigns again, as controller-runtime's managers do), which
 # is not what this test is about; e2e_operator covers a leader that dies.

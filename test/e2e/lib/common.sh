@@ -102,6 +102,25 @@ YAML
 }
 release_lease() { kubectl -n compose-operator delete lease compose-operator --ignore-not-found >/dev/null 2>&1 || true; }
 
+# held_lease_scenario <namespace suffix>: the start of the suites that reconcile 50 stacks under a
+# Lease taken away from the operator: a new namespace ($NS), 50 stacks in $gen (make_stacks), the
+# operator stopped and a stand-in holding the Lease; on exit the Lease is released, the operator
+# restarted with its default flags for the next suite and the namespace deleted.
+held_lease_scenario() {
+    new_namespace "$1"
+    gen=$(mktemp -d)
+    trap held_lease_cleanup EXIT
+    make_stacks 50 "$gen" "$NS"
+    operator stop >/dev/null 2>&1 || true
+    hold_lease
+}
+held_lease_cleanup() {
+    release_lease
+    operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
+    kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
+    rm -rf "$gen"
+}
+
 # make_stacks <n> <dir> <namespace>: n stacks of three services (web with 2 replicas and a node
 # port, api published on 8080, cache) as one `kubectl apply` file <dir>/stacks.yaml, and the
 # children they should have, as expected_children prints them, in <dir>/want.

@@ -9,19 +9,7 @@
 # every stack converges to exactly its desired children. About 1.5 min.
 source "$(dirname "$0")/../lib/common.sh"
 command -v python3 >/dev/null && python3 -c 'import yaml' 2>/dev/null || { echo "SKIP: python3-yaml missing (scripts/setup.sh)"; exit 77; }
-new_namespace lease-loss
-gen=$(mktemp -d)
-cleanup() {
-    release_lease
-    operator restart >/dev/null 2>&1 || true   # back to the default flags for the next suite
-    kubectl delete namespace "$NS" --wait=false >/dev/null 2>&1 || true
-    rm -rf "$gen"
-}
-trap cleanup EXIT
-
-make_stacks 50 "$gen" "$NS"
-operator stop >/dev/null 2>&1 || true
-hold_lease
+held_lease_scenario lease-loss   # 50 stacks in $gen, the operator stopped, a stand-in holds the Lease
 LOG=$CLUSTER_DIR/logs/compose-operator.log
 from=$(($(wc -l < "$LOG" 2>/dev/null || echo 0) + 1))   # this run's lines of the (appended) log
 # QPS 3: four workers and the elector share the client's token bucket, so the loss lands while
