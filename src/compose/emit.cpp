@@ -487,14 +487,18 @@ private:
         for (auto const& [k, v] : n.entries) {
             if (!(first && continues)) indent(col);
             first = false;
-            node const key = node::make_scalar(k);
-            if (k.size() > max_implicit_key) {
+            // The limit counts the key as written: escapes (\x02 is four characters) included.
+            std::string rendered;
+            rendered.swap(out_);
+            scalar(node::make_scalar(k), true);
+            rendered.swap(out_);
+            if (rendered.size() > max_implicit_key) {
                 out_ += "? ";
-                scalar(key, true);
+                out_ += rendered;
                 out_ += '\n';
                 indent(col);
             } else {
-                scalar(key, true);
+                out_ += rendered;
             }
             out_ += ':';
             if (is_block(v)) {
