@@ -31,9 +31,9 @@ webhook::handlers make_handlers(identity::hmac_key const& key, mapping::mapping_
         out.reserve(req.objects.size());
         for (auto const& obj : req.objects) {
             // The same stored object converted to the same version: the answer already given.
-            std::optional<webhook::conversion_cache::key> k;
-            if (cache) {
-                k = webhook::conversion_cache::key_of(req.desired_api_version, json::dump(obj));
+            auto const k = cache ? webhook::conversion_cache::key_of(req.desired_api_version, json::dump(obj))
+                                 : std::nullopt;
+            if (k) {
                 if (auto hit = cache->get(*k)) {
                     out.push_back(std::move(*hit));
                     continue;
@@ -48,7 +48,7 @@ webhook::handlers make_handlers(identity::hmac_key const& key, mapping::mapping_
                              {}};
             }
             auto text = json::dump(converted->object);
-            if (cache) cache->put(*k, text);
+            if (k) cache->put(*k, text);
             out.push_back(std::move(text));
         }
         return out;

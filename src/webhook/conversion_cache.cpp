@@ -6,8 +6,8 @@
 
 namespace op::webhook {
 
-conversion_cache::key conversion_cache::key_of(std::string_view desired_api_version,
-                                               std::string_view object_json) {
+std::optional<conversion_cache::key> conversion_cache::key_of(std::string_view desired_api_version,
+                                                              std::string_view object_json) {
     key k{};
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     unsigned int n = 0;
@@ -19,8 +19,7 @@ conversion_cache::key conversion_cache::key_of(std::string_view desired_api_vers
               EVP_DigestUpdate(ctx, object_json.data(), object_json.size()) == 1 &&
               EVP_DigestFinal_ex(ctx, k.data(), &n) == 1 && n == k.size();
     EVP_MD_CTX_free(ctx);
-    // A failed digest would make every key equal: all-0xff marks it, and get/put ignore it.
-    if (!ok) k.fill(0xff);
+    if (!ok) return std::nullopt;  // no key: the caller converts without the cache
     return k;
 }
 
@@ -30,17 +29,9 @@ std::size_t conversion_cache::key_hash::operator()(key const& k) const noexcept 
     return h;
 }
 
-namespace {
-bool unusable(conversion_cache::key const& k) {
-    for (auto b : k)
-        if (b != 0xff) return false;
-    return true;
-}
-}  // namespace
-
 std::optional<std::string> conversion_cache::get(key const& k) {
     std::lock_guard lock(mutex_);
-    auto it = unusable(k) ? index_.end() : index_.find(k);
+    auto it = index_.find(k);
     if (it == index_.end()) {
         ++stats_.misses;
         return std::nullopt;
@@ -51,7 +42,6 @@ std::optional<std::string> conversion_cache::get(key const& k) {
 }
 
 void conversion_cache::put(key const& k, std::string text) {
-    if (unusable(k)) return;
     std::lock_guard lock(mutex_);
     if (auto it = index_.find(k); it != index_.end()) {
         stats_.bytes -= cost(*it->second);

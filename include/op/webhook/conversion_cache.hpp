@@ -30,7 +30,9 @@ public:
     // max_bytes: the budget for stored texts and their keys; 0 stores nothing.
     explicit conversion_cache(std::size_t max_bytes) : max_bytes_(max_bytes) {}
 
-    [[nodiscard]] static key key_of(std::string_view desired_api_version, std::string_view object_json);
+    // nullopt only when OpenSSL cannot digest (then the object is converted without the cache).
+    [[nodiscard]] static std::optional<key> key_of(std::string_view desired_api_version,
+                                                   std::string_view object_json);
 
     // The stored text, counted as a hit, or nullopt (a miss).
     [[nodiscard]] std::optional<std::string> get(key const& k);

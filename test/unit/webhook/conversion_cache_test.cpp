@@ -6,6 +6,7 @@ using op::webhook::conversion_cache;
 
 TEST_CASE("conversion_cache: keys depend on the version and the whole object text", "[unit]") {
     auto const a = conversion_cache::key_of("compose.docker.com/v1beta1", R"({"a":1})");
+    REQUIRE(a);
     CHECK(a == conversion_cache::key_of("compose.docker.com/v1beta1", R"({"a":1})"));
     CHECK(a != conversion_cache::key_of("compose.docker.com/v1beta2", R"({"a":1})"));
     CHECK(a != conversion_cache::key_of("compose.docker.com/v1beta1", R"({"a":2})"));
@@ -17,7 +18,7 @@ TEST_CASE("conversion_cache: a stored answer is returned until evicted, least re
     std::string const text(1000, 'x');
     // Room for about three entries of 1,000 bytes (each costs its text plus bookkeeping).
     conversion_cache c(3 * 1200);
-    auto const k = [](int i) { return conversion_cache::key_of("v", std::to_string(i)); };
+    auto const k = [](int i) { return conversion_cache::key_of("v", std::to_string(i)).value(); };
     CHECK_FALSE(c.get(k(1)));
     c.put(k(1), text + "1");
     c.put(k(2), text + "2");
@@ -38,13 +39,14 @@ TEST_CASE("conversion_cache: a stored answer is returned until evicted, least re
 
 TEST_CASE("conversion_cache: put refreshes; nothing larger than the budget is kept", "[unit]") {
     conversion_cache c(4096);
-    auto const k = conversion_cache::key_of("v", "o");
+    auto const k = conversion_cache::key_of("v", "o").value();
     c.put(k, "old");
     c.put(k, "new");
     CHECK(c.get(k) == "new");
     CHECK(c.snapshot().entries == 1);
-    c.put(conversion_cache::key_of("v", "big"), std::string(5000, 'b'));
-    CHECK_FALSE(c.get(conversion_cache::key_of("v", "big")));
+    auto const big = conversion_cache::key_of("v", "big").value();
+    c.put(big, std::string(5000, 'b'));
+    CHECK_FALSE(c.get(big));
     CHECK(c.get(k) == "new");  // the oversized answer evicted nothing
     conversion_cache none(0);
     none.put(k, "x");
