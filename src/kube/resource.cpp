@@ -97,6 +97,8 @@ rapidjson::SizeType inline_string_max() {
 }
 
 std::size_t pool_bytes(std::size_t n) { return RAPIDJSON_ALIGN(n); }
+// The pool bytes of a copied string of `len` bytes: none when it sits inline in its value.
+std::size_t string_bytes(std::size_t len) { return len > inline_string_max() ? pool_bytes(len + 1) : 0; }
 
 // Which members of an object are kept, by the object's place: the top level (`top`), metadata,
 // or its annotations. Anything deeper is copied whole.
@@ -120,13 +122,16 @@ place child_place(place p, std::string_view name, rapidjson::Value const& v) {
     return place::other;
 }
 
+// A list item (no apiVersion of its own) gets the list's, first.
+bool adds_api_version(rapidjson::Value const& v, place p, detail::copy_filter const& f) {
+    return p == place::top && !f.api_version.empty() && json::find(v, "apiVersion") == nullptr;
+}
+
 // Pass 1: the pool bytes the filtered copy needs (member and element arrays, strings too long to
 // sit inline), the same arithmetic rapidjson's allocation does.
 std::size_t measure(rapidjson::Value const& v, place p, detail::copy_filter const& f) {
     switch (v.GetType()) {
-        case rapidjson::kStringType:
-            return v.GetStringLength() > inline_string_max() ? pool_bytes(v.GetStringLength() + 1)
-                                                            : 0;
+        case rapidjson::kStringType: return string_bytes(v.GetStringLength());
         case rapidjson::kArrayType: {
             std::size_t n = pool_bytes(v.Size() * sizeof(rapidjson::Value));
             for (auto const& e : v.GetArray()) n += measure(e, place::other, f);
@@ -140,10 +145,9 @@ std::size_t measure(rapidjson::Value const& v, place p, detail::copy_filter cons
                 ++members;
                 n += measure(m.name, place::other, f) + measure(m.value, child_place(p, name, m.value), f);
             }
-            if (p == place::top && !f.api_version.empty() && json::find(v, "apiVersion") == nullptr) {
+            if (adds_api_version(v, p, f)) {
                 ++members;
-                n += measure(rapidjson::Value(rapidjson::StringRef("apiVersion")), place::other, f);
-                n += f.api_version.size() > inline_string_max() ? pool_bytes(f.api_version.size() + 1) : 0;
+                n += string_bytes(std::string_view("apiVersion").size()) + string_bytes(f.api_version.size());
             }
             return n + pool_bytes(members * sizeof(rapidjson::Value::Member));
         }
@@ -158,7 +162,7 @@ bool emit(rapidjson::Value const& v, place p, detail::copy_filter const& f, Hand
     if (!v.IsObject()) return v.Accept(h);
     h.StartObject();
     rapidjson::SizeType members = 0;
-    if (p == place::top && !f.api_version.empty() && json::find(v, "apiVersion") == nullptr) {
+    if (adds_api_version(v, p, f)) {
         h.Key("apiVersion", 10, true);
         h.String(f.api_version.data(), static_cast<rapidjson::SizeType>(f.api_version.size()), true);
         ++members;
