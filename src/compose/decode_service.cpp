@@ -3,6 +3,7 @@
 
 #include "op/compose/scalars.hpp"
 
+#include <optional>
 #include <set>
 #include <string_view>
 
@@ -74,6 +75,18 @@ result<std::map<std::string, std::optional<std::string>>> decode_environment(
     return out;
 }
 
+// One rule for both forms, so that what the mapping form accepts is what the list form (the one
+// emit() writes) reads back: a host name that is not empty and holds no ':' or '=', and an address
+// that is not empty.
+std::optional<std::string> extra_host_problem(std::string_view host, std::string_view ip) {
+    if (host.empty()) return "empty host name";
+    if (host.find_first_of(":=") != std::string_view::npos) {
+        return "host name " + quoted(std::string(host)) + " contains ':' or '='";
+    }
+    if (ip.empty()) return "empty address for host " + quoted(std::string(host));
+    return std::nullopt;
+}
+
 result<std::vector<std::string>> decode_extra_hosts(context const& c, node const& n,
                                                     std::string const& p) {
     if (n.is_sequence()) {
@@ -92,7 +105,15 @@ result<std::vector<std::string>> decode_extra_hosts(context const& c, node const
     std::vector<std::string> out;
     for (auto const& [k, v] : n.entries) {
         OP_TRY(auto ips, as_string_list(c, v, key_path(p, k), true));
-        for (auto const& ip : ips) out.push_back(k + ":" + ip);
+        for (std::size_t i = 0; i < ips.size(); ++i) {
+            if (auto why = extra_host_problem(k, ips[i])) {
+                bool const listed = v.is_sequence();
+                return c.fail(listed ? v.items[i] : v,
+                              listed ? index_path(key_path(p, k), i) : key_path(p, k),
+                              "invalid extra host: " + *why + " (expected \"host: ip\")");
+            }
+            out.push_back(k + ":" + ips[i]);
+        }
     }
     return out;
 }

@@ -33,6 +33,16 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
         // with a duplicate key that did not load again (test/fuzz/regressions/fuzz_compose_load/).
         {"services:\n  db: {image: y}\n  web:\n    image: x\n    depends_on: [db, db]\n",
          "services.web.depends_on[1]: service \"db\" is listed twice (line 5, column 22)"},
+        // Found by fuzz_compose_load: the mapping form took an empty host name or address that
+        // the list form (what emit() writes) refuses, so load(emit(p)) failed.
+        {"services:\n  web:\n    image: x\n    extra_hosts:\n      \"\": 10.0.0.1\n",
+         "services.web.extra_hosts.: invalid extra host: empty host name (expected \"host: ip\") (line 5, column 11)"},
+        {"services:\n  web:\n    image: x\n    extra_hosts: {\"a=b\": 10.0.0.1}\n",
+         "services.web.extra_hosts.a=b: invalid extra host: host name \"a=b\" contains ':' or '=' (expected \"host: ip\") (line 4, column 26)"},
+        {"services:\n  web:\n    image: x\n    extra_hosts: {db: \"\"}\n",
+         "services.web.extra_hosts.db: invalid extra host: empty address for host \"db\" (expected \"host: ip\") (line 4, column 23)"},
+        {"services:\n  web:\n    image: x\n    extra_hosts: {db: [10.0.0.1, \"\"]}\n",
+         "services.web.extra_hosts.db[1]: invalid extra host: empty address for host \"db\" (expected \"host: ip\") (line 4, column 34)"},
         {"services:\n  web:\n    image: x\n    secrets: [pw]\n",
          "services.web.secrets: service \"web\" refers to undefined secret \"pw\" (line 4, column 14)"},
         {"services:\n  web:\n    image: x\n    networks: [n]\n",
