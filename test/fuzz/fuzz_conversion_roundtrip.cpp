@@ -106,8 +106,11 @@ void check_owner_identity(rapidjson::Document const& input, api::stack h, api::v
     new_obj.CopyFrom(input, new_obj.GetAllocator());
     if (!new_obj.HasMember("metadata") || !new_obj["metadata"].IsObject()) return;
     auto& a = new_obj.GetAllocator();
-    new_obj["metadata"].RemoveMember("name");
-    new_obj["metadata"].RemoveMember("namespace");
+    // Every copy of a key goes: RemoveMember drops only the first, and an input naming its
+    // namespace twice (a fuzz finding) otherwise kept its own beside ours, so the signature, bound
+    // to "ns", was checked against the first one. The API server never sends a key twice.
+    while (new_obj["metadata"].RemoveMember("name")) {}
+    while (new_obj["metadata"].RemoveMember("namespace")) {}
     new_obj["metadata"].AddMember("name", "fuzz", a);
     new_obj["metadata"].AddMember("namespace", "ns", a);
     auto update = webhook::plan_owner(request("UPDATE", "bob", new_obj, &old_obj), key(), 2);
