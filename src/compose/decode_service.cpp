@@ -92,8 +92,10 @@ result<std::vector<std::string>> decode_extra_hosts(context const& c, node const
     if (n.is_sequence()) {
         OP_TRY(auto list, as_string_list(c, n, p));
         for (std::size_t i = 0; i < list.size(); ++i) {
-            std::size_t const sep = list[i].find_first_of(":=");
-            if (sep == 0 || sep == std::string::npos || sep + 1 == list[i].size()) {
+            std::string_view const entry = list[i];
+            std::size_t const sep = entry.find_first_of(":=");
+            if (sep == std::string_view::npos ||
+                extra_host_problem(entry.substr(0, sep), entry.substr(sep + 1))) {
                 return c.fail(n.items[i], index_path(p, i),
                               "invalid extra host " + quoted(list[i]) + " (expected \"host:ip\")");
             }
