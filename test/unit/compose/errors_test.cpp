@@ -43,6 +43,8 @@ TEST_CASE("errors carry the field path, the value and the position", "[unit]") {
          "services.web.extra_hosts.db: invalid extra host: empty address for host \"db\" (expected \"host: ip\") (line 4, column 23)"},
         {"services:\n  web:\n    image: x\n    extra_hosts: {db: [10.0.0.1, \"\"]}\n",
          "services.web.extra_hosts.db[1]: invalid extra host: empty address for host \"db\" (expected \"host: ip\") (line 4, column 34)"},
+        {"services:\n  web:\n    image: x\n    extra_hosts: [\":1.2.3.4\", \"h:\", \"nohost\"]\n",
+         "services.web.extra_hosts[0]: invalid extra host \":1.2.3.4\" (expected \"host:ip\") (line 4, column 19)"},
         {"services:\n  web:\n    image: x\n    secrets: [pw]\n",
          "services.web.secrets: service \"web\" refers to undefined secret \"pw\" (line 4, column 14)"},
         {"services:\n  web:\n    image: x\n    networks: [n]\n",
