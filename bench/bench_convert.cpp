@@ -1,4 +1,4 @@
-// bench_convert [--iterations N] [--only convert|json|yaml|emit|to_v1beta1|to_v1beta2]
+// bench_convert [--iterations N] [--only convert|json|parse|yaml|emit|to_v1beta1|to_v1beta2]
 // [--dump-json DIR] FILE...: loads each Compose file and converts it to the v1beta2 Stack JSON many
 // times; also times the Stack JSON decode/encode, the bare yaml-cpp load of the same text (the
 // floor), compose::emit of the loaded project (the Compose text of a v1beta1 answer), and what
@@ -6,7 +6,9 @@
 // (to_v1beta1: the v1beta2 JSON to v1beta1; to_v1beta2: that v1beta1 JSON back). Services with `build:`
 // and no `image:` get `image: bench/<name>` so that every corpus file converts (the same work the
 // Go harness in bench/gojson/ is given). --dump-json writes each file's Stack JSON to DIR (the
-// input of bench/gojson). Prints `mean_us_per_file=<n>` last. Files that do not convert are
+// input of bench/gojson). `parse` times json::parse of that JSON (its budgets, UTF-8 handling and
+// the repeated-key refusal) against a bare RapidJSON Document::Parse of the same text, in the same
+// run: parse_vs_raw is their ratio, what the checks cost. Prints `mean_us_per_file=<n>` last. Files that do not convert are
 // reported and skipped.
 #include "op/api/versions.hpp"
 #include "op/compose/emit.hpp"
@@ -59,7 +61,7 @@ int main(int argc, char** argv) {
     auto runs = [&](char const* what) { return only.empty() || only == what ? iterations : 0; };
     if (!dump_dir.empty()) std::filesystem::create_directories(dump_dir);
     double total_convert = 0, total_codec = 0, total_yaml = 0, total_emit = 0, total_to_v1 = 0,
-           total_to_v2 = 0;
+           total_to_v2 = 0, total_parse = 0, total_raw = 0;
     int files = 0;
     for (auto const& path : paths) {
         std::ifstream in(path, std::ios::binary);
@@ -96,6 +98,15 @@ int main(int argc, char** argv) {
             auto s = op::api::decode_v1beta2(*d);
             sink += op::json::dump(op::api::encode(*s)).size();
         });
+        double parse = mean_us(runs("parse"), [&] {
+            auto d = op::json::parse(*first);
+            sink += d->MemberCount();
+        });
+        double raw = mean_us(runs("parse"), [&] {
+            rapidjson::Document d;
+            d.Parse(first->data(), first->size());
+            sink += d.MemberCount();
+        });
         double yaml = mean_us(runs("yaml"), [&] {
             try {
                 sink += YAML::Load(text).size();
@@ -120,8 +131,11 @@ int main(int argc, char** argv) {
             sink += convert_json(v1, op::api::version::v1beta2).size();
         });
         std::printf("%s: convert_us=%.1f json_decode_encode_us=%.1f yaml_cpp_load_us=%.1f "
-                    "emit_us=%.1f to_v1beta1_us=%.1f to_v1beta2_us=%.1f json_bytes=%zu\n",
-                    path.c_str(), convert, codec, yaml, emit, to_v1, to_v2, first->size());
+                    "emit_us=%.1f to_v1beta1_us=%.1f to_v1beta2_us=%.1f parse_us=%.1f raw_parse_us=%.1f "
+                    "json_bytes=%zu\n",
+                    path.c_str(), convert, codec, yaml, emit, to_v1, to_v2, parse, raw, first->size());
+        total_parse += parse;
+        total_raw += raw;
         total_to_v1 += to_v1;
         total_to_v2 += to_v2;
         total_emit += emit;
@@ -140,6 +154,10 @@ int main(int argc, char** argv) {
                 files, total_codec / files, total_yaml / files, total_emit / files,
                 total_to_v1 / files, total_to_v2 / files,
                 total_yaml > 0 ? total_convert / total_yaml : 0.0, sink % 10);
+    if (total_raw > 0) {
+        std::printf("mean_parse_us=%.1f mean_raw_parse_us=%.1f parse_vs_raw=%.2f\n",
+                    total_parse / files, total_raw / files, total_parse / total_raw);
+    }
     std::printf("mean_us_per_file=%.1f\n", total_convert / files);
     return 0;
 }

@@ -10,7 +10,9 @@
 
 #include "json_scan.hpp"
 
+#include <algorithm>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 namespace op::json {
@@ -247,6 +249,91 @@ rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view t
     return res;
 }
 
+// The field path of the member or element the DFS stack below ends in ("metadata.labels",
+// "items[3]").
+struct dfs_frame {
+    rapidjson::Value const* container;
+    rapidjson::SizeType next;  // the member or element to visit next
+};
+
+std::string path_of(std::vector<dfs_frame> const& stack) {
+    std::string path;
+    for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
+        auto const& f = stack[i];
+        rapidjson::SizeType const at = f.next - 1;  // the child being visited
+        if (f.container->IsObject()) {
+            auto const& name = (f.container->MemberBegin() + at)->name;
+            path = join_path(path, std::string_view(name.GetString(), name.GetStringLength()));
+        } else {
+            path = join_path(path, fmt::format("[{}]", at));
+        }
+    }
+    return path;
+}
+
+// A key `obj` holds more than once, or nullopt. Small objects are compared pairwise; larger ones
+// through a sorted copy of their keys (`keys` is scratch), so one object costs O(n log n).
+std::optional<std::string_view> repeated_key(rapidjson::Value const& obj,
+                                             std::vector<std::string_view>& keys) {
+    auto name = [](rapidjson::Value::ConstMemberIterator m) {
+        return std::string_view(m->name.GetString(), m->name.GetStringLength());
+    };
+    rapidjson::SizeType const n = obj.MemberCount();
+    if (n < 2) return std::nullopt;
+    if (n <= 16) {
+        for (auto a = obj.MemberBegin(); a != obj.MemberEnd(); ++a) {
+            for (auto b = a + 1; b != obj.MemberEnd(); ++b) {
+                if (name(a) == name(b)) return name(a);
+            }
+        }
+        return std::nullopt;
+    }
+    keys.clear();
+    for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) keys.push_back(name(m));
+    std::sort(keys.begin(), keys.end());
+    auto const dup = std::adjacent_find(keys.begin(), keys.end());
+    if (dup == keys.end()) return std::nullopt;
+    return *dup;
+}
+
+// Refuses a document in which an object holds a key twice. RapidJSON keeps both members and
+// find() returns the first, while Go's encoding/json (and so the API server, kubectl and every
+// controller) keeps the last: the same text would mean two things. The API server never sends a
+// repeated key, so refusing costs no real request anything. Iterative (depth-first with an
+// explicit stack), so a document at the depth cap costs no C stack.
+result<void> refuse_repeated_keys(rapidjson::Value const& root) {
+    std::vector<dfs_frame> stack;
+    std::vector<std::string_view> keys;
+    stack.push_back({&root, 0});
+    auto check = [&](rapidjson::Value const& v) -> result<void> {
+        if (!v.IsObject()) return {};
+        if (auto key = repeated_key(v, keys)) {
+            return invalid(fmt::format("JSON object has the key \"{}\" more than once; write each "
+                                       "key once (Go's decoders keep the last, this one refuses)",
+                                       *key),
+                           path_of(stack));
+        }
+        return {};
+    };
+    OP_RETURN_IF_ERROR(check(root));
+    while (!stack.empty()) {
+        auto& top = stack.back();
+        rapidjson::Value const& c = *top.container;
+        rapidjson::SizeType const size = c.IsObject() ? c.MemberCount() : c.IsArray() ? c.Size() : 0;
+        if (top.next >= size) {
+            stack.pop_back();
+            continue;
+        }
+        rapidjson::Value const& child =
+            c.IsObject() ? (c.MemberBegin() + top.next)->value : c[top.next];
+        ++top.next;
+        if (!child.IsObject() && !child.IsArray()) continue;
+        stack.push_back({&child, 0});
+        OP_RETURN_IF_ERROR(check(child));
+    }
+    return {};
+}
+
 }  // namespace
 
 namespace {
@@ -278,7 +365,7 @@ result<void> parse_into(rapidjson::Document& doc, std::string_view text, limits 
         return invalid(fmt::format("malformed JSON at byte {}: {}", res.Offset(),
                                    rapidjson::GetParseError_En(res.Code())));
     }
-    return {};
+    return refuse_repeated_keys(doc);
 }
 }  // namespace
 

@@ -31,7 +31,9 @@ struct limits {
 [[nodiscard]] std::size_t nesting_depth(std::string_view text, std::size_t cap);
 
 // Parses a JSON document. Fails (invalid) when the text is larger, deeper or has more values
-// than `lim`, is not well-formed, or is not valid UTF-8; the message gives the byte offset.
+// than `lim`, is not well-formed, or is not valid UTF-8 (the message gives the byte offset), or
+// when an object holds a key twice (the field path names the object: Go keeps the last of them
+// and RapidJSON's lookups the first, so such a text is refused rather than read differently).
 [[nodiscard]] result<rapidjson::Document> parse(std::string_view text, limits lim = {});
 
 // Like parse(), but the value's strings and members are allocated in `alloc` (no copy is needed

@@ -222,3 +222,37 @@ TEST_CASE("dump writes null for a NaN or infinity, where Writer would stop half-
     CHECK(op::json::dump(d) == "[1,null,null,2]");
     CHECK(writer_text(d) == "[1,");  // what the old dump gave: not JSON
 }
+
+TEST_CASE("parse refuses an object that holds a key twice, naming where", "[unit][util]") {
+    // Go keeps the last "namespace", RapidJSON's find() the first: the same text would name two
+    // namespaces, so it is refused.
+    auto twice = op::json::parse(R"({"metadata":{"name":"a","namespace":"x","namespace":"y"}})");
+    REQUIRE_FALSE(twice);
+    CHECK(twice.error().code == op::errc::invalid);
+    CHECK(twice.error().field_path == "metadata");
+    CHECK(twice.error().message.find(R"(the key "namespace" more than once)") != std::string::npos);
+
+    auto top = op::json::parse(R"({"a":1,"a":1})");
+    REQUIRE_FALSE(top);
+    CHECK(top.error().field_path.empty());
+
+    auto in_array = op::json::parse(R"({"items":[{"k":1},{"k":1,"j":2,"k":3}]})");
+    REQUIRE_FALSE(in_array);
+    CHECK(in_array.error().field_path == "items[1]");
+
+    // The same key in different objects, and keys that differ only in case, are not repeats.
+    CHECK(op::json::parse(R"({"a":{"k":1},"b":{"k":1},"k":[{"k":1}],"K":2})").has_value());
+
+    // Past 16 members the check sorts: a repeat among 1000 keys is found, 1000 distinct pass.
+    std::string many = "{";
+    for (int i = 0; i < 1000; ++i) many += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    CHECK(op::json::parse(many + "}").has_value());
+    auto late = op::json::parse(many + ",\"k500\":1}");
+    REQUIRE_FALSE(late);
+    CHECK(late.error().message.find(R"("k500")") != std::string::npos);
+
+    // A key with an escape is compared as decoded text: "\u0061" is "a".
+    CHECK_FALSE(op::json::parse(R"({"a":1,"\u0061":2})").has_value());
+    // Embedded NUL bytes are part of a key, not its end.
+    CHECK(op::json::parse(R"({"a\u0000b":1,"a\u0000c":2})").has_value());
+}
