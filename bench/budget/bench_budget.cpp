@@ -202,6 +202,17 @@ std::string json_object(std::string_view unit, std::size_t size) {
     return s + "0]}";
 }
 
+// A Stack whose member "x" is one object of `n` distinct keys (the repeated-key check sorts them),
+// or, with `repeat`, of n keys where the last repeats the first (refused after the whole sort).
+std::string json_keys(std::size_t n, bool repeat) {
+    std::string s = R"({"apiVersion":"compose.docker.com/v1beta1","kind":"Stack",)"
+                    R"("metadata":{"name":"bench","namespace":"default"},)"
+                    R"("spec":{"composeFile":"services: {web: {image: nginx}}\n"},"x":{)";
+    for (std::size_t i = 0; i + 1 < n; ++i) s += "\"k" + std::to_string(i) + "\":0,";
+    s += "\"k" + std::to_string(repeat ? 0 : n - 1) + "\":0}}";
+    return s;
+}
+
 std::vector<bench_case> const cases = {
     {"baseline", [] { return std::string("services: {web: {image: nginx}}\n"); }},
     {"largest_corpus_like", [] {  // a realistic big file: 60 services with the usual keys
@@ -242,6 +253,8 @@ std::vector<bench_case> const cases = {
     {"json_numbers_499k", [] { return json_object("0,", 2 * 499'000); }, true},
     {"json_objects_249k", [] { return json_object("{},", 3 * 249'000); }, true},
     {"json_strings_499k", [] { return json_object(R"("aaaaaaaaaa",)", 13 * 499'000); }, true},
+    {"json_keys_499k", [] { return json_keys(499'000, false); }, true},
+    {"json_keys_repeated", [] { return json_keys(499'000, true); }, true},
 };
 
 std::string stack_json(std::string const& compose) {

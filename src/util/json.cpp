@@ -289,6 +289,7 @@ std::optional<std::string_view> repeated_key(rapidjson::Value const& obj,
         return std::nullopt;
     }
     keys.clear();
+    keys.reserve(n);  // exactly: a doubling vector would hold up to twice the keys' views
     for (auto m = obj.MemberBegin(); m != obj.MemberEnd(); ++m) keys.push_back(name(m));
     std::sort(keys.begin(), keys.end());
     auto const dup = std::adjacent_find(keys.begin(), keys.end());
