@@ -249,13 +249,13 @@ rapidjson::ParseResult parse_capped(rapidjson::Document& doc, std::string_view t
     return res;
 }
 
-// The field path of the member or element the DFS stack below ends in ("metadata.labels",
-// "items[3]").
+// One open object or array of refuse_repeated_keys' depth-first walk.
 struct dfs_frame {
     rapidjson::Value const* container;
     rapidjson::SizeType next;  // the member or element to visit next
 };
 
+// The field path of the value the stack ends in ("metadata.labels", "items[3]").
 std::string path_of(std::vector<dfs_frame> const& stack) {
     std::string path;
     for (std::size_t i = 0; i + 1 < stack.size(); ++i) {
